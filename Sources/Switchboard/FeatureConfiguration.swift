@@ -1,0 +1,54 @@
+/// How text becomes hashed features. Stored in every model file so that training and
+/// inference use exactly the same extraction.
+public struct FeatureConfiguration: Sendable, Hashable, Codable {
+    /// Features are hashed into `1 << bucketBits` buckets.
+    public var bucketBits: Int
+    /// Smallest and largest word n-gram length (0...0 disables word features).
+    public var wordNGramMin: Int
+    public var wordNGramMax: Int
+    /// Smallest and largest character n-gram length inside `<word>` boundaries (0...0 disables).
+    public var charNGramMin: Int
+    public var charNGramMax: Int
+    /// Fold diacritics (é → e) after lowercasing.
+    public var foldDiacritics: Bool
+    /// Weight a feature by `1 + ln(tf)` instead of its raw count.
+    public var sublinearTF: Bool
+    /// Multiply by an inverse document frequency learned at training time (stored in the model).
+    public var useIDF: Bool
+
+    /// Identifier of the hash function, stored in the model file. 1 = FNV-1a 64-bit (see `FNV1a`).
+    public static let hashID: UInt32 = 1
+
+    public init(bucketBits: Int = 18, wordNGramMin: Int = 1, wordNGramMax: Int = 2,
+                charNGramMin: Int = 3, charNGramMax: Int = 5, foldDiacritics: Bool = true,
+                sublinearTF: Bool = true, useIDF: Bool = true) {
+        self.bucketBits = bucketBits
+        self.wordNGramMin = wordNGramMin
+        self.wordNGramMax = wordNGramMax
+        self.charNGramMin = charNGramMin
+        self.charNGramMax = charNGramMax
+        self.foldDiacritics = foldDiacritics
+        self.sublinearTF = sublinearTF
+        self.useIDF = useIDF
+    }
+
+    /// Number of hash buckets.
+    public var bucketCount: Int { 1 << bucketBits }
+
+    /// Allowed bucket bits: 2^10 is the smallest useful table, 2^24 × labels floats is the
+    /// largest a device can reasonably hold.
+    public static let bucketBitsRange = 10...24
+    /// Longest n-gram accepted (longer ones only add noise and cost).
+    public static let maxNGram = 8
+
+    /// A description of the first problem, or nil when the configuration is usable.
+    public var problem: String? {
+        if !Self.bucketBitsRange.contains(bucketBits) { return "bucket bits \(bucketBits) outside \(Self.bucketBitsRange)" }
+        for (name, lo, hi) in [("word", wordNGramMin, wordNGramMax), ("char", charNGramMin, charNGramMax)] {
+            if lo == 0 && hi == 0 { continue }
+            if lo < 1 || hi < lo || hi > Self.maxNGram { return "\(name) n-gram range \(lo)...\(hi) invalid" }
+        }
+        if wordNGramMax == 0 && charNGramMax == 0 { return "no features enabled" }
+        return nil
+    }
+}
