@@ -1,0 +1,131 @@
+import Foundation
+
+/// One ranked answer: a label and its probability.
+public struct LabelHypothesis: Sendable, Equatable {
+    public var label: String
+    public var probability: Double
+    public init(label: String, probability: Double) {
+        self.label = label
+        self.probability = probability
+    }
+}
+
+/// The top answer for a query, computed without allocating.
+public struct Prediction: Sendable, Equatable {
+    /// Index of the predicted label in `Classifier.labels`, or -1 when the query had no features.
+    public var labelIndex: Int
+    /// Softmax probability of that label.
+    public var probability: Float
+    /// Probability of the runner-up (0 with fewer than two labels).
+    public var runnerUpProbability: Float
+
+    public init(labelIndex: Int, probability: Float, runnerUpProbability: Float) {
+        self.labelIndex = labelIndex
+        self.probability = probability
+        self.runnerUpProbability = runnerUpProbability
+    }
+}
+
+/// A loaded routing model: labels a query in microseconds.
+///
+/// Immutable and `Sendable`: share one instance across threads, and give each thread its own
+/// `FeatureScratch` for the allocation-free calls.
+public final class Classifier: Sendable {
+    /// The validated model (weights used in place, memory-mapped when loaded from a file).
+    public let storage: ModelStorage
+    /// Label names, index = class id.
+    public let labels: [String]
+    public let extractor: FeatureExtractor
+
+    /// Loads and validates a model file. Throws `ModelFileError`.
+    public convenience init(contentsOf path: String) throws {
+        try self.init(storage: ModelFile.load(path: path))
+    }
+
+    /// Builds a classifier from in-memory contents (validated like a file).
+    public convenience init(contents: ModelContents) throws {
+        try self.init(storage: ModelFile.decode(ModelFile.encode(contents)))
+    }
+
+    public init(storage: ModelStorage) {
+        self.storage = storage
+        self.labels = storage.labels
+        self.extractor = FeatureExtractor(storage.features)
+    }
+
+    /// Label scores of `text` (bias plus weighted rows), left in `scratch.scores`.
+    /// Returns false when the text has no features.
+    @inlinable
+    func score(_ text: String, scratch: FeatureScratch) -> Bool {
+        extractor.extract(text, idf: storage.idf, into: scratch)
+        let k = labels.count
+        let stride = storage.rowStride
+        if scratch.scores.capacity < stride {
+            var grown = scratch.scores
+            grown.grow(to: stride)
+            scratch.scores = grown
+        }
+        scratch.scores.count = k
+        let scores = scratch.scores.base
+        let weights = storage.weights.baseAddress!
+        let bias = storage.bias.baseAddress!
+        scores.update(from: bias, count: k)
+        let n = scratch.featureCount
+        let buckets = scratch.workspace.buckets.base
+        let values = scratch.workspace.values.base
+        for j in 0..<n {
+            RowKernels.addScaledRow(weights + Int(buckets[j]) &* stride, scale: values[j], into: scores, count: k)
+        }
+        return n > 0
+    }
+
+    /// The most probable label of `text`, allocation-free given a reused `scratch`.
+    @inlinable
+    public func predict(_ text: String, scratch: FeatureScratch) -> Prediction {
+        guard score(text, scratch: scratch) else {
+            return Prediction(labelIndex: -1, probability: 0, runnerUpProbability: 0)
+        }
+        return RowKernels.softmaxTop2(scratch.scores.base, count: labels.count)
+    }
+
+    /// The most probable label, or nil when the text has no features (empty, only punctuation).
+    public func predictedLabel(for text: String) -> String? {
+        let p = predict(text, scratch: FeatureScratch())
+        return p.labelIndex >= 0 ? labels[p.labelIndex] : nil
+    }
+
+    /// Up to `maximumCount` labels with their probabilities (label → probability), like
+    /// `NLModel.predictedLabelHypotheses(for:maximumCount:)`. Empty for a text with no features.
+    public func predictedLabelHypotheses(for text: String, maximumCount: Int) -> [String: Double] {
+        var result: [String: Double] = [:]
+        for h in rankedHypotheses(for: text, maximumCount: maximumCount, scratch: FeatureScratch()) {
+            result[h.label] = h.probability
+        }
+        return result
+    }
+
+    /// Up to `maximumCount` hypotheses, most probable first.
+    public func rankedHypotheses(for text: String, maximumCount: Int, scratch: FeatureScratch) -> [LabelHypothesis] {
+        guard maximumCount > 0, score(text, scratch: scratch) else { return [] }
+        let k = labels.count
+        let p = scratch.scores.base
+        RowKernels.softmax(p, count: k)
+        var order = Array(0..<k)
+        order.sort { p[$0] != p[$1] ? p[$0] > p[$1] : $0 < $1 }
+        return order.prefix(maximumCount).map { LabelHypothesis(label: labels[$0], probability: Double(p[$0])) }
+    }
+
+    /// Labels many texts on `threads` threads; result order matches `texts`.
+    public func predictions(for texts: [String], threads: Int = 1) -> [Prediction] {
+        var out = [Prediction](repeating: Prediction(labelIndex: -1, probability: 0, runnerUpProbability: 0),
+                               count: texts.count)
+        out.withUnsafeMutableBufferPointer { buffer in
+            let result = UncheckedSendable(buffer)
+            ParallelFor.run(count: texts.count, threads: threads) { range in
+                let scratch = FeatureScratch()
+                for i in range { result.value[i] = self.predict(texts[i], scratch: scratch) }
+            }
+        }
+        return out
+    }
+}

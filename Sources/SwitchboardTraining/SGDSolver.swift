@@ -1,0 +1,121 @@
+import Foundation
+import Switchboard
+
+/// Multinomial logistic regression by stochastic gradient descent over sparse rows.
+///
+/// Weights are feature-major (`w[bucket * stride + label]`), so one example touches one
+/// contiguous row per feature: the forward pass sums rows, the backward pass adds a scaled
+/// copy of the gradient to the same rows. The pass is sequential on purpose: its order is
+/// fixed by the seed, so the model never depends on the thread count.
+final class SGDSolver {
+    let labelCount: Int
+    let stride: Int
+    let bucketCount: Int
+    /// `bucketCount * stride` weights, then nothing else: the dense parameter block.
+    let weights: UnsafeMutablePointer<Float>
+    let bias: UnsafeMutablePointer<Float>
+    let gradient: UnsafeMutablePointer<Float>
+
+    init(labelCount: Int, bucketCount: Int) {
+        self.labelCount = labelCount
+        stride = ModelContents.rowStride(forLabels: labelCount)
+        self.bucketCount = bucketCount
+        weights = .allocate(capacity: bucketCount * stride)
+        weights.initialize(repeating: 0, count: bucketCount * stride)
+        bias = .allocate(capacity: stride)
+        bias.initialize(repeating: 0, count: stride)
+        gradient = .allocate(capacity: stride)
+        gradient.initialize(repeating: 0, count: stride)
+    }
+
+    deinit {
+        weights.deallocate(); bias.deallocate(); gradient.deallocate()
+    }
+
+    var parameterCount: Int { bucketCount * stride }
+
+    /// One pass over `order`. `step` counts SGD steps taken so far across epochs; the rate
+    /// decays linearly from `rate` to 0 over `totalSteps`. Returns the mean training loss.
+    func epoch(_ data: TrainingData, order: [Int], rate: Float, step: inout Int,
+               totalSteps: Int, classWeights: [Float]) -> Double {
+        var loss = 0.0
+        let k = labelCount
+        data.rows.rowStart.withUnsafeBufferPointer { rowStart in
+        data.rows.buckets.withUnsafeBufferPointer { buckets in
+        data.rows.values.withUnsafeBufferPointer { values in
+        data.labels.withUnsafeBufferPointer { labels in
+        classWeights.withUnsafeBufferPointer { classWeight in
+            let inverseTotal = 1 / Float(totalSteps)
+            for i in order {
+                let lr = rate * max(0, 1 - Float(step) * inverseTotal)
+                step += 1
+                let lo = rowStart[i], hi = rowStart[i + 1]
+                let g = gradient
+                g.update(from: bias, count: k)
+                for j in lo..<hi {
+                    RowKernels.addScaledRow(weights + Int(buckets[j]) * stride, scale: values[j], into: g, count: k)
+                }
+                RowKernels.softmax(g, count: k)
+                let y = Int(labels[i])
+                loss -= Double(logf(max(g[y], 1e-30)))  // 1e-30: keeps log finite for a certain miss
+                g[y] -= 1
+                let scale = lr * classWeight[y]
+                for c in 0..<k { bias[c] -= scale * g[c] }
+                for j in lo..<hi {
+                    RowKernels.addScaledRow(g, scale: -scale * values[j], into: weights + Int(buckets[j]) * stride, count: k)
+                }
+            }
+        }}}}}
+        return order.isEmpty ? 0 : loss / Double(order.count)
+    }
+
+    /// Accuracy on `data` (labels < 0 are unknown to the model and count as errors),
+    /// scored on `threads` threads.
+    func accuracy(_ data: TrainingData, threads: Int) -> Double {
+        let n = data.rows.rows
+        guard n > 0 else { return 0 }
+        var correct = [Int](repeating: 0, count: max(1, threads))
+        let rows = data.rows, labels = data.labels, stride = self.stride
+        let me = UncheckedSendable((weights, bias, labelCount, bucketCount))
+        correct.withUnsafeMutableBufferPointer { buffer in
+            let out = UncheckedSendable(buffer)
+            let chunk = (n + buffer.count - 1) / buffer.count
+            ParallelFor.run(count: buffer.count, threads: buffer.count) { range in
+                let scores = UnsafeMutablePointer<Float>.allocate(capacity: stride)
+                defer { scores.deallocate() }
+                let view = SolverView(weights: me.value.0, bias: me.value.1, labelCount: me.value.2, stride: stride)
+                for w in range {
+                    var hits = 0
+                    for i in (w * chunk)..<min(n, (w + 1) * chunk) where view.predict(rows, row: i, scores: scores) == Int(labels[i]) {
+                        hits += 1
+                    }
+                    out.value[w] = hits
+                }
+            }
+        }
+        return Double(correct.reduce(0, +)) / Double(n)
+    }
+}
+
+/// A read-only view of solver parameters for concurrent scoring.
+struct SolverView {
+    let weights: UnsafeMutablePointer<Float>
+    let bias: UnsafeMutablePointer<Float>
+    let labelCount: Int
+    let stride: Int
+
+    func predict(_ rows: SparseMatrix, row i: Int, scores: UnsafeMutablePointer<Float>) -> Int {
+        let k = labelCount
+        scores.update(from: bias, count: k)
+        rows.buckets.withUnsafeBufferPointer { buckets in
+            rows.values.withUnsafeBufferPointer { values in
+                for j in rows.rowStart[i]..<rows.rowStart[i + 1] {
+                    RowKernels.addScaledRow(weights + Int(buckets[j]) * stride, scale: values[j], into: scores, count: k)
+                }
+            }
+        }
+        var best = 0
+        for c in 1..<max(k, 1) where scores[c] > scores[best] { best = c }
+        return best
+    }
+}

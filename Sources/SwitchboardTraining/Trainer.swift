@@ -1,0 +1,125 @@
+import CBLAS
+import Foundation
+import Switchboard
+
+/// Featurized examples: weighted sparse rows and label indices (-1 = a label the model lacks).
+struct TrainingData {
+    var rows: SparseMatrix
+    var labels: [Int32]
+}
+
+/// One epoch's figures, for progress display.
+public struct EpochReport: Sendable {
+    public var epoch: Int
+    public var loss: Double
+    public var validationAccuracy: Double?
+    public var seconds: Double
+}
+
+/// What training did.
+public struct TrainingReport: Sendable {
+    public var examples: Int
+    public var labels: Int
+    public var nonZeros: Int
+    public var epochs: Int
+    public var bestEpoch: Int
+    public var validationExamples: Int
+    public var validationAccuracy: Double?
+    public var history: [EpochReport]
+}
+
+/// Why training could not start.
+public enum TrainingError: Error, Equatable, CustomStringConvertible {
+    case invalidParameters(String)
+    case noExamples
+    case singleLabel(String)
+    case mismatchedCounts(texts: Int, labels: Int)
+
+    public var description: String {
+        switch self {
+        case .invalidParameters(let p): "invalid training parameters: \(p)"
+        case .noExamples: "no training examples"
+        case .singleLabel(let l): "only one label (\"\(l)\") in the training data: nothing to learn"
+        case .mismatchedCounts(let t, let l): "\(t) texts but \(l) labels"
+        }
+    }
+}
+
+/// Fits a multinomial logistic-regression router from labeled texts.
+public enum Trainer {
+    /// Trains a model. With `validation` (or `parameters.validationFraction` > 0) the epoch with
+    /// the best validation accuracy is kept and training stops after `patience` epochs without
+    /// improvement. `progress` is called after each epoch.
+    public static func train(texts: [String], labels: [String],
+                             validation: (texts: [String], labels: [String])? = nil,
+                             parameters: TrainingParameters,
+                             progress: ((EpochReport) -> Void)? = nil) throws -> (ModelContents, TrainingReport) {
+        if let p = parameters.problem { throw TrainingError.invalidParameters(p) }
+        guard texts.count == labels.count else { throw TrainingError.mismatchedCounts(texts: texts.count, labels: labels.count) }
+        guard !texts.isEmpty else { throw TrainingError.noExamples }
+        var (trainTexts, trainLabels, validTexts, validLabels) = split(texts, labels, validation, parameters)
+        let labelNames = Array(Set(trainLabels)).sorted()
+        guard labelNames.count > 1 else { throw TrainingError.singleLabel(labelNames[0]) }
+        let index = Dictionary(uniqueKeysWithValues: labelNames.enumerated().map { ($1, Int32($0)) })
+
+        let extractor = FeatureExtractor(parameters.features)
+        var rows = SparseMatrix.counts(of: trainTexts, extractor: extractor, threads: parameters.threads)
+        let idf = parameters.features.useIDF ? inverseDocumentFrequency(rows, buckets: parameters.features.bucketCount) : nil
+        weigh(&rows, features: parameters.features, idf: idf)
+        let train = TrainingData(rows: rows, labels: trainLabels.map { index[$0]! })
+        trainTexts = []; trainLabels = []
+        var valid: TrainingData?
+        if !validTexts.isEmpty {
+            var v = SparseMatrix.counts(of: validTexts, extractor: extractor, threads: parameters.threads)
+            weigh(&v, features: parameters.features, idf: idf)
+            valid = TrainingData(rows: v, labels: validLabels.map { index[$0] ?? -1 })
+            validTexts = []; validLabels = []
+        }
+
+        let solver = SGDSolver(labelCount: labelNames.count, bucketCount: parameters.features.bucketCount)
+        let report = fit(solver, train: train, valid: valid, labels: labelNames.count, parameters: parameters, progress: progress)
+        let contents = ModelContents(
+            labels: labelNames, features: parameters.features, idf: idf, rowStride: solver.stride,
+            weights: Array(UnsafeBufferPointer(start: solver.weights, count: solver.parameterCount)),
+            bias: Array(UnsafeBufferPointer(start: solver.bias, count: labelNames.count)),
+            metadata: metadata(parameters, report))
+        return (contents, report)
+    }
+
+    /// Runs epochs with early stopping; leaves the best parameters in `solver`.
+    static func fit(_ solver: SGDSolver, train: TrainingData, valid: TrainingData?,
+                    labels: Int, parameters: TrainingParameters, progress: ((EpochReport) -> Void)?) -> TrainingReport {
+        let n = train.rows.rows
+        var rng = SplitMix64(seed: parameters.seed)
+        var order = Array(0..<n)
+        let weights = classWeights(train.labels, labels: labels, mode: parameters.classWeighting)
+        var history: [EpochReport] = []
+        var best: (epoch: Int, accuracy: Double)? = nil
+        var snapshot: [Float] = []
+        var step = 0
+        let totalSteps = n * parameters.epochs
+        for epoch in 1...parameters.epochs {
+            let start = DispatchTime.now().uptimeNanoseconds
+            rng.shuffle(&order)
+            let loss = solver.epoch(train, order: order, rate: parameters.learningRate, step: &step,
+                                    totalSteps: totalSteps, classWeights: weights)
+            var accuracy: Double? = nil
+            if let valid { accuracy = solver.accuracy(valid, threads: parameters.threads) }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let r = EpochReport(epoch: epoch, loss: loss, validationAccuracy: accuracy, seconds: seconds)
+            history.append(r)
+            progress?(r)
+            guard let accuracy else { continue }
+            if best == nil || accuracy > best!.accuracy {
+                best = (epoch, accuracy)
+                if epoch < parameters.epochs { snapshot = save(solver, into: snapshot) }
+            } else if epoch - best!.epoch >= parameters.patience {
+                break
+            }
+        }
+        if let best, best.epoch != history.count { restore(solver, from: snapshot) }
+        return TrainingReport(examples: n, labels: labels, nonZeros: train.rows.nonZeros, epochs: history.count,
+                              bestEpoch: best?.epoch ?? history.count, validationExamples: valid?.rows.rows ?? 0,
+                              validationAccuracy: best?.accuracy, history: history)
+    }
+}

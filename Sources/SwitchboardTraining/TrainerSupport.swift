@@ -1,0 +1,124 @@
+import CBLAS
+import Foundation
+import Switchboard
+
+extension Trainer {
+    /// Training and validation texts: the given validation set, or a seeded held-out fraction.
+    static func split(_ texts: [String], _ labels: [String], _ validation: (texts: [String], labels: [String])?,
+                      _ p: TrainingParameters) -> ([String], [String], [String], [String]) {
+        if let validation { return (texts, labels, validation.texts, validation.labels) }
+        let held = Int(Double(texts.count) * p.validationFraction)
+        guard held > 0 && held < texts.count else { return (texts, labels, [], []) }
+        var rng = SplitMix64(seed: p.seed ^ 0x5EED_0F_5A11) // a different stream than the epoch shuffles
+        var order = Array(0..<texts.count)
+        rng.shuffle(&order)
+        let keep = order[held...].sorted(), out = order[..<held].sorted()
+        return (keep.map { texts[$0] }, keep.map { labels[$0] }, out.map { texts[$0] }, out.map { labels[$0] })
+    }
+
+    /// Smoothed IDF per bucket, as scikit-learn's `smooth_idf`: ln((1 + n) / (1 + df)) + 1.
+    /// Buckets never seen get the largest value; they carry no weight anyway.
+    static func inverseDocumentFrequency(_ rows: SparseMatrix, buckets: Int) -> [Float] {
+        var df = [Int32](repeating: 0, count: buckets)
+        for b in rows.buckets { df[Int(b)] += 1 }
+        let n = Double(rows.rows)
+        return df.map { Float(log((1 + n) / (1 + Double($0))) + 1) }
+    }
+
+    /// Turns raw counts into weighted, normalized rows with the runtime's own function.
+    static func weigh(_ rows: inout SparseMatrix, features: FeatureConfiguration, idf: [Float]?) {
+        let starts = rows.rowStart
+        rows.values.withUnsafeMutableBufferPointer { values in
+            rows.buckets.withUnsafeBufferPointer { buckets in
+                func run(_ idf: UnsafeBufferPointer<Float>?) {
+                    for r in 0..<(starts.count - 1) {
+                        FeatureExtractor.weigh(values: values.baseAddress! + starts[r], buckets: buckets.baseAddress! + starts[r],
+                                               count: starts[r + 1] - starts[r], sublinearTF: features.sublinearTF, idf: idf)
+                    }
+                }
+                if let idf { idf.withUnsafeBufferPointer { run($0) } } else { run(nil) }
+            }
+        }
+    }
+
+    /// Per-label loss weights.
+    static func classWeights(_ labels: [Int32], labels k: Int, mode: ClassWeighting) -> [Float] {
+        guard mode == .balanced else { return [Float](repeating: 1, count: k) }
+        var counts = [Int](repeating: 0, count: k)
+        for y in labels { counts[Int(y)] += 1 }
+        return counts.map { $0 == 0 ? 0 : Float(labels.count) / Float(k * $0) }
+    }
+
+    /// Copies the solver's parameters (weights, then bias) with BLAS `scopy`.
+    static func save(_ solver: SGDSolver, into buffer: [Float]) -> [Float] {
+        var out = buffer
+        let n = solver.parameterCount
+        if out.count != n + solver.stride { out = [Float](repeating: 0, count: n + solver.stride) }
+        out.withUnsafeMutableBufferPointer { b in
+            cblas_scopy(Int32(n), solver.weights, 1, b.baseAddress!, 1)
+            cblas_scopy(Int32(solver.stride), solver.bias, 1, b.baseAddress! + n, 1)
+        }
+        return out
+    }
+
+    static func restore(_ solver: SGDSolver, from buffer: [Float]) {
+        let n = solver.parameterCount
+        buffer.withUnsafeBufferPointer { b in
+            cblas_scopy(Int32(n), b.baseAddress!, 1, solver.weights, 1)
+            cblas_scopy(Int32(solver.stride), b.baseAddress! + n, 1, solver.bias, 1)
+        }
+    }
+
+    /// Training options and figures kept in the model for the record. No timings: the file
+    /// must be byte-identical across runs.
+    static func metadata(_ p: TrainingParameters, _ r: TrainingReport) -> String {
+        let f = p.features
+        var m: [String: Any] = [
+            "trainer": "sgd-softmax",
+            "epochs": p.epochs, "epochs_run": r.epochs, "best_epoch": r.bestEpoch,
+            "learning_rate": Double(p.learningRate), "l2": Double(p.l2),
+            "class_weighting": p.classWeighting.rawValue, "seed": p.seed,
+            "validation_fraction": p.validationFraction, "patience": p.patience,
+            "examples": r.examples, "non_zeros": r.nonZeros,
+            "bucket_bits": f.bucketBits,
+        ]
+        if let a = r.validationAccuracy {
+            m["validation_accuracy"] = a
+            m["validation_examples"] = r.validationExamples
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: m, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// SplitMix64 (Steele, Lea, Flood 2014): a tiny, well-tested generator whose output is fixed
+/// by the seed on every platform, unlike the system generator.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Fisher–Yates with a bias-free bounded draw, so the order is the same everywhere
+    /// (the standard library's `shuffle` algorithm is not a documented contract).
+    public mutating func shuffle<T>(_ a: inout [T]) {
+        guard a.count > 1 else { return }
+        for i in stride(from: a.count - 1, to: 0, by: -1) {
+            let j = Int(bounded(UInt64(i + 1)))
+            a.swapAt(i, j)
+        }
+    }
+
+    /// Lemire's multiply-shift bounded integer with rejection.
+    mutating func bounded(_ n: UInt64) -> UInt64 {
+        while true {
+            let (hi, lo) = next().multipliedFullWidth(by: n)
+            if lo >= n || lo >= (0 &- n) % n { return hi }
+        }
+    }
+}

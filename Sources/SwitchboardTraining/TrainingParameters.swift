@@ -1,0 +1,48 @@
+import Switchboard
+
+/// How to weight classes in the loss.
+public enum ClassWeighting: String, Sendable, Codable, CaseIterable {
+    /// Every example counts once.
+    case none
+    /// Each class's examples count `n / (labels × n_class)`, so rare routes are not drowned out.
+    case balanced
+}
+
+/// Everything that controls training, with defaults chosen by measurement on CLINC150's
+/// validation split (see the README's tuning table). Same parameters + same data + same seed
+/// → byte-identical model, whatever `threads` is.
+public struct TrainingParameters: Sendable, Codable, Equatable {
+    /// Feature extraction (bucket bits, n-gram ranges, weighting).
+    public var features = FeatureConfiguration()
+    /// Maximum number of passes over the training data.
+    public var epochs = 20
+    /// Initial SGD step size; decays linearly to zero over the planned steps.
+    public var learningRate: Float = 4
+    /// L2 penalty per example (weight decay); 0 disables it.
+    public var l2: Float = 0
+    public var classWeighting = ClassWeighting.none
+    /// Seed for the shuffling order.
+    public var seed: UInt64 = 42
+    /// Threads for feature extraction and validation scoring (the SGD pass itself is sequential,
+    /// which keeps the model independent of this number).
+    public var threads = 2
+    /// Fraction of the training data held out for early stopping when no validation set is
+    /// given (0 = none).
+    public var validationFraction = 0.0
+    /// Stop after this many epochs without a better validation accuracy.
+    public var patience = 3
+
+    public init() {}
+
+    /// A description of the first invalid setting, or nil.
+    public var problem: String? {
+        if let p = features.problem { return p }
+        if epochs < 1 || epochs > 10_000 { return "epochs must be in 1...10000" }
+        if !(learningRate > 0) || !learningRate.isFinite { return "learning rate must be positive" }
+        if !(l2 >= 0) || !l2.isFinite { return "l2 must be zero or positive" }
+        if threads < 1 { return "threads must be at least 1" }
+        if !(validationFraction >= 0 && validationFraction < 1) { return "validation fraction must be in [0, 1)" }
+        if patience < 1 { return "patience must be at least 1" }
+        return nil
+    }
+}
