@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 APT_PACKAGES := libblas-dev liblapacke-dev libopenblas0-serial
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-SWIFT_FLAGS := -c release -Xswiftc -enable-testing
+SWIFT_FLAGS := -c release
 BIN := .build/release/switchboard
 DEMO := .build/demo
 SEED := 42
@@ -27,10 +27,10 @@ demo: build
 	  "I was charged twice this month" "how do i turn on 2fa" "the app keeps crashing on my iphone" \
 	  "can I talk to a real person please"
 
-## The whole test suite (release build: the kernels are ~100x slower in debug).
+## The whole test suite (debug build; the CLI tests run the built binary).
 test: deps
-	swift build $(SWIFT_FLAGS)
-	swift test $(SWIFT_FLAGS)
+	swift build
+	swift test
 
 ## Regenerate the committed demo model (byte-identical; a test checks it).
 models: build

@@ -124,6 +124,7 @@ public enum ModelFile {
     /// which is flushed with `fsync` and then renamed over `path`. Readers therefore see either
     /// the old file or the complete new one, never a partial file, and a model that is already
     /// memory-mapped keeps its old contents. The temporary file is removed on any failure.
+    /// If `path` is a symbolic link, the link itself is replaced by the new file.
     /// Throws `ModelFileError.inconsistent` for invalid contents and `.writeFailed` otherwise.
     public static func write(_ contents: ModelContents, to path: String) throws(ModelFileError) {
         let bytes: [UInt8]
@@ -152,7 +153,10 @@ public enum ModelFile {
         // 0o644: owner read/write, everyone else read (further limited by the umask), as for
         // any ordinary data file. O_EXCL: never reuse or follow an existing file.
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw failure("cannot create a temporary file in '\(directory.isEmpty ? "." : directory)'", errno) }
+        guard fd >= 0 else {
+            let code = errno // read before anything else can change it
+            throw failure("cannot create a temporary file in '\(directory.isEmpty ? "." : directory)'", code)
+        }
         var descriptor: Int32? = fd
         defer {
             if let open = descriptor { _ = close(open) }
@@ -192,7 +196,8 @@ public enum ModelFile {
     static func problem(in contents: ModelContents) -> String? {
         let labels = contents.labels
         if labels.isEmpty { return "no labels" }
-        if labels.count > Int(UInt32.max) { return "\(labels.count) labels is more than the format holds" }
+        // Minus 7: the row stride, `labels.count` rounded up to a multiple of 8, must fit in UInt32 too.
+        if labels.count > Int(UInt32.max) - 7 { return "\(labels.count) labels is more than the format holds" }
         if let index = labels.firstIndex(where: \.isEmpty) { return "label \(index) is empty" }
         if let index = labels.firstIndex(where: { $0.utf8.count > Int(UInt32.max) }) { return "label \(index) is too long" }
         var seen = Set<String>()

@@ -46,7 +46,7 @@ extension ModelFile {
     /// Validates `bytes` exactly as `load(path:)` validates a file, and loads them into an owned,
     /// 64-byte-aligned buffer. `source` names the bytes in errors and in `ModelStorage.source`.
     public static func decode(_ bytes: [UInt8], source: String = "<memory>") throws(ModelFileError) -> ModelStorage {
-        // max(1, ...): a zero-byte allocation is allowed but gains nothing; keep it simple.
+        // max(1, ...): never request a zero-byte allocation; empty input is rejected just below.
         let owned = UnsafeMutableRawPointer.allocate(byteCount: max(1, bytes.count), alignment: ModelFileLayout.floatAlignment)
         bytes.withUnsafeBytes { buffer in
             if let base = buffer.baseAddress { owned.copyMemory(from: base, byteCount: buffer.count) }
@@ -108,8 +108,10 @@ public final class ModelStorage: @unchecked Sendable {
             let start = base + range.lowerBound
             #if _endian(big)
             // The file is little-endian; swap in place (this memory is owned on big-endian hosts).
-            let words = start.bindMemory(to: UInt32.self, capacity: range.count / 4)
-            for i in 0 ..< range.count / 4 { words[i] = UInt32(littleEndian: words[i]) }
+            for offset in Swift.stride(from: 0, to: range.count, by: 4) {
+                let word = start.load(fromByteOffset: offset, as: UInt32.self)
+                start.storeBytes(of: UInt32(littleEndian: word), toByteOffset: offset, as: UInt32.self)
+            }
             #endif
             return UnsafeBufferPointer(start: UnsafeRawPointer(start).bindMemory(to: Float.self, capacity: range.count / 4),
                                        count: range.count / 4)

@@ -40,8 +40,9 @@ enum CSVBytes {
     @inline(__always)
     private static func broadcast(_ byte: UInt8) -> UInt64 { UInt64(byte) &* 0x0101_0101_0101_0101 }
 
-    /// Nonzero when some byte of `word` is zero (the classic "haszero" bit trick: subtracting 1
-    /// from each byte borrows into the high bit only for a zero byte or one already >= 0x80).
+    /// Nonzero exactly when some byte of `word` is zero (the classic "haszero" bit trick: the
+    /// lowest zero byte borrows to 0xFF, setting a high bit that `& ~word` keeps because the
+    /// byte's own high bit was clear).
     @inline(__always)
     private static func zeroBytes(_ word: UInt64) -> UInt64 {
         (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080
@@ -70,11 +71,14 @@ enum CSVBytes {
         let asciiMask: UInt64 = 0x8080_8080_8080_8080
         var i = 0
         while i < count {
-            if i + 8 <= count, UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & asciiMask == 0 {
-                i += 8
-                continue
-            }
-            if base[i] < 0x80 {
+            if i + 8 <= count {
+                let high = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) & asciiMask
+                if high == 0 {
+                    i += 8
+                    continue
+                }
+                i += high.trailingZeroBitCount >> 3  // jump to the first non-ASCII byte
+            } else if base[i] < 0x80 {
                 i += 1
                 continue
             }
@@ -85,6 +89,7 @@ enum CSVBytes {
     }
 
     /// Width of the well-formed multi-byte sequence at `i`, or nil (Unicode Table 3-7).
+    @inline(__always)
     private static func sequenceWidth(_ p: UnsafePointer<UInt8>, at i: Int, count: Int) -> Int? {
         let width: Int
         // Allowed range of the second byte; later bytes are always 0x80...0xBF.

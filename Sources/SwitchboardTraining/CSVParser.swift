@@ -1,43 +1,3 @@
-/// One parsed CSV record, handed to the callback of `CSVParser.parse`. Its field bytes point
-/// into the parser's buffer, so a record is only valid inside that callback: copy out what you
-/// need (for example with `string(at:)`) and do not let the record escape.
-public struct CSVRecord {
-    /// The 1-based physical line where the record starts.
-    public let line: Int
-    /// Unescaped bytes of all fields, back to back.
-    private let bytes: UnsafeBufferPointer<UInt8>
-    /// End offset in `bytes` of each field.
-    private let ends: UnsafeBufferPointer<Int>
-
-    init(line: Int, bytes: UnsafeBufferPointer<UInt8>, ends: UnsafeBufferPointer<Int>) {
-        self.line = line
-        self.bytes = bytes
-        self.ends = ends
-    }
-
-    /// Number of fields (at least 1).
-    public var count: Int { ends.count }
-
-    /// Byte range of field `index` inside `allBytes`.
-    public func range(at index: Int) -> Range<Int> {
-        (index == 0 ? 0 : ends[index - 1])..<ends[index]
-    }
-
-    /// The unescaped bytes of all fields back to back; slice them with `range(at:)`.
-    public var allBytes: UnsafeBufferPointer<UInt8> { bytes }
-
-    /// The unescaped UTF-8 bytes of field `index` (valid UTF-8, checked by the parser).
-    public func bytes(at index: Int) -> UnsafeBufferPointer<UInt8> {
-        UnsafeBufferPointer(rebasing: bytes[range(at: index)])
-    }
-
-    /// Field `index` as a String.
-    public func string(at index: Int) -> String { CSVBytes.string(bytes, range(at: index)) }
-
-    /// Every field as a String.
-    public var strings: [String] { (0..<count).map { string(at: $0) } }
-}
-
 /// An incremental RFC 4180 record parser: feed bytes in chunks of any size, get complete records
 /// out. Memory is bounded by the longest record, not the input, so it can stream huge files.
 ///
@@ -65,10 +25,8 @@ public struct CSVParser: Sendable {
     /// Leading bytes held back while they could still be the start of a byte order mark.
     private var bomCandidate: [UInt8] = []
     private var bomResolved = false
-    /// Unescaped bytes of the current record's fields, back to back.
-    private var fieldBytes: [UInt8] = []
-    /// End offset in `fieldBytes` of each finished field of the current record.
-    private var fieldEnds: [Int] = []
+    /// The record being parsed.
+    private var record = CSVRecordBuffer()
 
     /// - Parameters:
     ///   - file: name used in errors.
@@ -169,10 +127,23 @@ public struct CSVParser: Sendable {
 
     private mutating func scanUnquoted(_ input: UnsafeBufferPointer<UInt8>, from start: Int,
                                        _ body: (CSVRecord) throws -> Void) throws -> Int {
-        let i = CSVBytes.firstSpecial(input, from: start, quoted: false)
-        try appendToField(input, start..<i)
-        guard i < input.count else { return i }
-        return try endUnquoted(input[i], at: i, body)
+        var i = start
+        while true {
+            let end = CSVBytes.firstSpecial(input, from: i, quoted: false)
+            try appendToField(input, i..<end)
+            guard end < input.count else { return end }
+            i = try endUnquoted(input[end], at: end, body)
+            // Go straight on when the next field is unquoted too, rather than back through the
+            // state dispatch: that indirect jump per field was the parser's hottest spot.
+            guard i < input.count, continuesUnquoted(input[i]) else { return i }
+            if state == .recordStart { recordLine = line }
+            state = .unquoted
+        }
+    }
+
+    /// After a comma or record end: whether `next` starts an unquoted field.
+    private func continuesUnquoted(_ next: UInt8) -> Bool {
+        next != CSVBytes.quote && (state != .recordStart || (next != CSVBytes.cr && next != CSVBytes.lf))
     }
 
     private mutating func endUnquoted(_ byte: UInt8, at i: Int, _ body: (CSVRecord) throws -> Void) throws -> Int {
@@ -220,35 +191,29 @@ public struct CSVParser: Sendable {
 
     private mutating func appendToField(_ input: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) throws {
         guard !range.isEmpty else { return }
-        let fieldLength = fieldBytes.count - (fieldEnds.last ?? 0) + range.count
-        if fieldLength > maxFieldBytes {
-            throw error(at: recordLine, "field \(fieldEnds.count + 1) is longer than \(maxFieldBytes) bytes")
+        if record.currentFieldLength + range.count > maxFieldBytes {
+            throw error(at: recordLine, "field \(record.fieldCount + 1) is longer than \(maxFieldBytes) bytes")
         }
-        fieldBytes.append(contentsOf: UnsafeBufferPointer(rebasing: input[range]))
+        record.append(UnsafeBufferPointer(rebasing: input[range]))
     }
 
     private mutating func endField() throws {
-        fieldEnds.append(fieldBytes.count)
-        if fieldEnds.count > maxFields { throw error(at: recordLine, "record has more than \(maxFields) fields") }
+        record.endField()
+        if record.fieldCount > maxFields { throw error(at: recordLine, "record has more than \(maxFields) fields") }
         state = .fieldStart
     }
 
-    /// Ends the last field, checks UTF-8, delivers the record and clears the buffers (keeping
-    /// their capacity, so memory stays at the longest record).
+    /// Ends the last field, checks UTF-8, delivers the record and clears the buffer.
     private mutating func endRecord(_ body: (CSVRecord) throws -> Void) throws {
         try endField()
         let line = recordLine
-        try fieldBytes.withUnsafeBufferPointer { bytes in
-            try fieldEnds.withUnsafeBufferPointer { ends in
-                let record = CSVRecord(line: line, bytes: bytes, ends: ends)
-                if let field = CSVBytes.firstInvalidUTF8Field(bytes, ends: ends) {
-                    throw error(at: line, "invalid UTF-8 in field \(field + 1)")
-                }
-                try body(record)
+        try record.withRecord(line: line) { record in
+            if let field = record.firstInvalidUTF8Field() {
+                throw error(at: line, "invalid UTF-8 in field \(field + 1)")
             }
+            try body(record)
         }
-        fieldBytes.removeAll(keepingCapacity: true)
-        fieldEnds.removeAll(keepingCapacity: true)
+        record.clear()
         self.line += 1
         state = .recordStart
     }

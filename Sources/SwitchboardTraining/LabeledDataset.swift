@@ -38,6 +38,7 @@ public struct LabeledDataset: Sendable {
 
     /// Loads several files (same rules as `load(path:)`) and concatenates them in order.
     /// `lines` then refer to each example's own file; `source` joins the paths with ", ".
+    /// An empty `paths` gives an empty dataset.
     public static func load(paths: [String], textColumn: ColumnSelector = .name("text"),
                             labelColumn: ColumnSelector = .name("label")) throws -> LabeledDataset {
         var all = LabeledDataset(texts: [], labels: [], source: paths.joined(separator: ", "))

@@ -1,3 +1,4 @@
+import CBLAS
 import Foundation
 import Switchboard
 
@@ -34,9 +35,14 @@ final class SGDSolver {
 
     var parameterCount: Int { bucketCount * stride }
 
+    /// Scale of the stored weights: the model's weights are `weightScale * weights`. L2 decay
+    /// multiplies this scalar instead of touching every weight each step (the classic lazy
+    /// trick of Shalev-Shwartz et al.); `materializeScale` folds it back with one BLAS `sscal`.
+    var weightScale: Float = 1
+
     /// One pass over `order`. `step` counts SGD steps taken so far across epochs; the rate
     /// decays linearly from `rate` to 0 over `totalSteps`. Returns the mean training loss.
-    func epoch(_ data: TrainingData, order: [Int], rate: Float, step: inout Int,
+    func epoch(_ data: TrainingData, order: [Int], rate: Float, l2: Float, step: inout Int,
                totalSteps: Int, classWeights: [Float]) -> Double {
         var loss = 0.0
         let k = labelCount
@@ -46,6 +52,7 @@ final class SGDSolver {
         data.labels.withUnsafeBufferPointer { labels in
         classWeights.withUnsafeBufferPointer { classWeight in
             let inverseTotal = 1 / Float(totalSteps)
+            var wScale = weightScale
             for i in order {
                 let lr = rate * max(0, 1 - Float(step) * inverseTotal)
                 step += 1
@@ -53,7 +60,7 @@ final class SGDSolver {
                 let g = gradient
                 g.update(from: bias, count: k)
                 for j in lo..<hi {
-                    RowKernels.addScaledRow(weights + Int(buckets[j]) * stride, scale: values[j], into: g, count: k)
+                    RowKernels.addScaledRow(weights + Int(buckets[j]) * stride, scale: wScale * values[j], into: g, count: k)
                 }
                 RowKernels.softmax(g, count: k)
                 let y = Int(labels[i])
@@ -61,12 +68,28 @@ final class SGDSolver {
                 g[y] -= 1
                 let scale = lr * classWeight[y]
                 for c in 0..<k { bias[c] -= scale * g[c] }
+                if l2 > 0 {
+                    wScale *= max(1 - lr * l2, 0.5) // 0.5: a step never more than halves the weights
+                    if wScale < 1e-3 { materialize(wScale); wScale = 1 } // 1e-3: keeps 1/scale well inside float range
+                }
+                let update = -scale / wScale
                 for j in lo..<hi {
-                    RowKernels.addScaledRow(g, scale: -scale * values[j], into: weights + Int(buckets[j]) * stride, count: k)
+                    RowKernels.addScaledRow(g, scale: update * values[j], into: weights + Int(buckets[j]) * stride, count: k)
                 }
             }
+            weightScale = wScale
         }}}}}
         return order.isEmpty ? 0 : loss / Double(order.count)
+    }
+
+    /// Multiplies every stored weight by `scale` (BLAS `sscal` over the whole parameter block).
+    func materialize(_ scale: Float) {
+        cblas_sscal(Int32(parameterCount), scale, weights, 1)
+    }
+
+    /// Folds `weightScale` into the weights so they can be saved or scored directly.
+    func materializeScale() {
+        if weightScale != 1 { materialize(weightScale); weightScale = 1 }
     }
 
     /// Accuracy on `data` (labels < 0 are unknown to the model and count as errors),

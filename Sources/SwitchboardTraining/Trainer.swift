@@ -101,8 +101,9 @@ public enum Trainer {
         for epoch in 1...parameters.epochs {
             let start = DispatchTime.now().uptimeNanoseconds
             rng.shuffle(&order)
-            let loss = solver.epoch(train, order: order, rate: parameters.learningRate, step: &step,
-                                    totalSteps: totalSteps, classWeights: weights)
+            let loss = solver.epoch(train, order: order, rate: parameters.learningRate, l2: parameters.l2,
+                                    step: &step, totalSteps: totalSteps, classWeights: weights)
+            solver.materializeScale()
             var accuracy: Double? = nil
             if let valid { accuracy = solver.accuracy(valid, threads: parameters.threads) }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

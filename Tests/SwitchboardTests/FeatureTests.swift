@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Switchboard
 
@@ -89,7 +90,7 @@ import Testing
                                            ("\u{2}<h", 2), ("\u{2}<hi", 2), ("\u{2}<hi>", 2),
                                            ("\u{2}hi", 2), ("\u{2}hi>", 2), ("\u{2}i>", 2)]
         #expect(got.count == expected.count)
-        let tf2 = 1 + Float.log(2)
+        let tf2 = 1 + logf(2)
         let raw = expected.map { $0.1 == 2 ? tf2 : 1 }
         let norm = raw.reduce(0) { $0 + $1 * $1 }.squareRoot()
         for (i, e) in expected.enumerated() where i < got.count {

@@ -83,7 +83,7 @@ enum Paths {
         let correct = zip(predictions, test.labels).filter { p, l in p.labelIndex >= 0 && classifier.labels[p.labelIndex] == l }.count
         let accuracy = Double(correct) / Double(test.count)
         // Floor set below the measured figure (see README) so that it catches real regressions.
-        #expect(accuracy >= 0.85, "demo accuracy \(accuracy)")
+        #expect(accuracy >= 0.75, "demo accuracy \(accuracy)")
     }
 
     @Test func committedDemoModelIsReproducible() throws {

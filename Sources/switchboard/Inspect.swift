@@ -1,0 +1,61 @@
+import ArgumentParser
+import Switchboard
+
+extension SwitchboardCommand {
+    /// `switchboard inspect MODEL`
+    struct Inspect: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Describe a model file: labels, features, size and training metadata.",
+            discussion: """
+            The whole file is validated first (checksum included). --json prints one object with \
+            format_version, labels (names), label_count, features {...}, row_stride, model_bytes \
+            and metadata (the training options, as a JSON object).
+            """)
+
+        @Argument(help: ArgumentHelp("The model file.", valueName: "model"))
+        var model: String
+
+        @OptionGroup var format: JSONOption
+
+        func run() throws {
+            let storage = try ModelFile.load(path: model)
+            if format.json {
+                Output.printJSON(Self.json(storage))
+            } else {
+                print(Self.text(storage))
+            }
+        }
+
+        /// The feature configuration as a JSON object.
+        static func json(_ f: FeatureConfiguration) -> JSON {
+            ["bucket_bits": .number(f.bucketBits), "bucket_count": .number(f.bucketCount),
+             "word_ngram_min": .number(f.wordNGramMin), "word_ngram_max": .number(f.wordNGramMax),
+             "char_ngram_min": .number(f.charNGramMin), "char_ngram_max": .number(f.charNGramMax),
+             "fold_diacritics": .bool(f.foldDiacritics), "sublinear_tf": .bool(f.sublinearTF),
+             "idf": .bool(f.useIDF)]
+        }
+
+        static func json(_ s: ModelStorage) -> JSON {
+            ["format_version": .number(Int(s.formatVersion)), "labels": .array(s.labels.map(JSON.string)),
+             "label_count": .number(s.labels.count), "features": json(s.features), "row_stride": .number(s.rowStride),
+             "model": .string(s.source), "model_bytes": .number(s.byteCount),
+             "metadata": JSON.parse(s.metadata) ?? .string(s.metadata)]
+        }
+
+        static func text(_ s: ModelStorage) -> String {
+            let f = s.features
+            func range(_ lo: Int, _ hi: Int) -> String { lo == 0 && hi == 0 ? "off" : "\(lo)-\(hi)" }
+            func yesNo(_ b: Bool) -> String { b ? "yes" : "no" }
+            let summary = Output.table([
+                ["model", s.source], ["format version", "\(s.formatVersion)"], ["size", Output.bytes(s.byteCount)],
+                ["labels", "\(s.labels.count)"], ["buckets", "\(f.bucketCount) (2^\(f.bucketBits))"],
+                ["row stride", "\(s.rowStride) floats"], ["word n-grams", range(f.wordNGramMin, f.wordNGramMax)],
+                ["char n-grams", range(f.charNGramMin, f.charNGramMax)], ["fold diacritics", yesNo(f.foldDiacritics)],
+                ["sublinear tf", yesNo(f.sublinearTF)], ["idf", yesNo(f.useIDF)],
+            ])
+            let labels = s.labels.map { "  " + $0 }.joined(separator: "\n")
+            let metadata = JSON.parse(s.metadata)?.rendered(pretty: true) ?? s.metadata
+            return summary + "\n\nlabels:\n" + labels + "\n\nmetadata:\n" + metadata
+        }
+    }
+}

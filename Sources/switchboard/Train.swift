@@ -1,0 +1,180 @@
+import ArgumentParser
+import Foundation
+import Switchboard
+import SwitchboardTraining
+
+extension ClassWeighting: ExpressibleByArgument {}
+
+/// An n-gram length range on the command line: "MIN-MAX", "N" (= N-N), or "0" (disabled).
+struct NGramRange: ExpressibleByArgument, CustomStringConvertible {
+    var min: Int
+    var max: Int
+
+    init(min: Int, max: Int) {
+        self.min = min
+        self.max = max
+    }
+
+    init?(argument: String) {
+        let parts = argument.split(separator: "-", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), let lo = Int(parts[0]), let hi = Int(parts[parts.count - 1]) else {
+            return nil
+        }
+        self.init(min: lo, max: hi)
+    }
+
+    var description: String { min == 0 && max == 0 ? "0" : "\(min)-\(max)" }
+}
+
+/// The model and optimizer settings of `train`; every default is the library's.
+struct HyperparameterOptions: ParsableArguments {
+    private static let defaults = TrainingParameters()
+
+    @Option(help: ArgumentHelp("Maximum passes over the training data.", valueName: "n"))
+    var epochs = defaults.epochs
+
+    @Option(help: ArgumentHelp("Initial SGD step size (decays linearly to 0).", valueName: "rate"))
+    var learningRate = defaults.learningRate
+
+    @Option(name: .customLong("l2"), help: ArgumentHelp("L2 penalty (weight decay); 0 disables it.", valueName: "penalty"))
+    var l2 = defaults.l2
+
+    @Option(help: ArgumentHelp("Hash features into 2^bits buckets (\(FeatureConfiguration.bucketBitsRange)).", valueName: "bits"))
+    var bucketBits = defaults.features.bucketBits
+
+    @Option(name: .customLong("word-ngrams"), help: ArgumentHelp("Word n-gram lengths, MIN-MAX; 0 disables.", valueName: "min-max"))
+    var wordNGrams = NGramRange(min: defaults.features.wordNGramMin, max: defaults.features.wordNGramMax)
+
+    @Option(name: .customLong("char-ngrams"), help: ArgumentHelp("Character n-gram lengths, MIN-MAX; 0 disables.", valueName: "min-max"))
+    var charNGrams = NGramRange(min: defaults.features.charNGramMin, max: defaults.features.charNGramMax)
+
+    @Flag(inversion: .prefixedNo, help: "Fold diacritics (é → e) after lowercasing.")
+    var foldDiacritics = defaults.features.foldDiacritics
+
+    @Flag(name: .customLong("sublinear-tf"), inversion: .prefixedNo, help: "Weight term counts by 1 + ln(tf).")
+    var sublinearTF = defaults.features.sublinearTF
+
+    @Flag(name: .customLong("idf"), inversion: .prefixedNo, help: "Multiply features by inverse document frequency.")
+    var idf = defaults.features.useIDF
+
+    @Option(help: ArgumentHelp("Loss weight per class: none, or balanced (rare labels count more).", valueName: "mode"))
+    var classWeighting = defaults.classWeighting
+
+    @Option(help: ArgumentHelp("Hold out this fraction of TRAIN.csv for early stopping when --validation is not given (default: \(defaults.validationFraction)).", valueName: "f"))
+    var validationFraction: Double?
+
+    @Option(help: ArgumentHelp("Stop after this many epochs without better validation accuracy.", valueName: "n"))
+    var patience = defaults.patience
+
+    /// These settings as training parameters.
+    func parameters(seed: UInt64, threads: Int) -> TrainingParameters {
+        var p = TrainingParameters()
+        p.features = FeatureConfiguration(
+            bucketBits: bucketBits, wordNGramMin: wordNGrams.min, wordNGramMax: wordNGrams.max,
+            charNGramMin: charNGrams.min, charNGramMax: charNGrams.max, foldDiacritics: foldDiacritics,
+            sublinearTF: sublinearTF, useIDF: idf)
+        p.epochs = epochs
+        p.learningRate = learningRate
+        p.l2 = l2
+        p.classWeighting = classWeighting
+        p.seed = seed
+        p.threads = threads
+        p.validationFraction = validationFraction ?? p.validationFraction
+        p.patience = patience
+        return p
+    }
+}
+
+extension SwitchboardCommand {
+    /// `switchboard train TRAIN.csv --output MODEL ...`
+    struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Train a model from a labeled CSV file.",
+            discussion: """
+            Writes the model atomically (a new file renamed into place). When stderr is a terminal, \
+            prints one progress line per epoch to stderr. --json prints one JSON object with \
+            examples, labels, epochs, best_epoch, seconds, model, model_bytes, and \
+            validation_accuracy / validation_examples when there is validation data.
+            """)
+
+        @Argument(help: ArgumentHelp("Training data: CSV with a header row.", valueName: "train.csv"))
+        var trainingFile: String
+
+        @Option(name: [.short, .long], help: ArgumentHelp("Where to write the model.", valueName: "model"))
+        var output: String
+
+        @Option(help: ArgumentHelp("Validation CSV for early stopping (same columns).", valueName: "val.csv"))
+        var validation: String?
+
+        @OptionGroup var columns: ColumnOptions
+
+        @Option(help: ArgumentHelp("Seed for shuffling and the held-out split.", valueName: "n"))
+        var seed = TrainingParameters().seed
+
+        @OptionGroup var threads: ThreadOptions
+        @OptionGroup var format: JSONOption
+        @OptionGroup(title: "Hyperparameters") var hyperparameters: HyperparameterOptions
+
+        func validate() throws {
+            if validation != nil && hyperparameters.validationFraction != nil {
+                throw ValidationError("--validation and --validation-fraction cannot be used together")
+            }
+            if let problem = hyperparameters.parameters(seed: seed, threads: threads.threads).problem {
+                throw ValidationError(problem)
+            }
+        }
+
+        func run() throws {
+            let clock = ContinuousClock()
+            let start = clock.now
+            let data = try LabeledDataset.load(path: trainingFile, textColumn: columns.text, labelColumn: columns.label)
+            let held = try validation.map {
+                try LabeledDataset.load(path: $0, textColumn: columns.text, labelColumn: columns.label)
+            }
+            let parameters = hyperparameters.parameters(seed: seed, threads: threads.threads)
+            let (contents, report) = try Trainer.train(
+                texts: data.texts, labels: data.labels, validation: held.map { ($0.texts, $0.labels) },
+                parameters: parameters, progress: Output.stderrIsTerminal ? Self.showProgress(of: parameters) : nil)
+            try ModelFile.write(contents, to: output)
+            let bytes = try Output.fileSize(output)
+            let seconds = (clock.now - start) / .seconds(1)
+            if format.json {
+                Output.printJSON(summaryJSON(report, bytes: bytes, seconds: seconds))
+            } else {
+                print(summaryText(report, bytes: bytes, seconds: seconds))
+            }
+        }
+
+        /// Prints one line per epoch to stderr.
+        static func showProgress(of parameters: TrainingParameters) -> (EpochReport) -> Void {
+            { r in
+                var line = "epoch \(r.epoch)/\(parameters.epochs)  loss \(Output.fixed(r.loss))"
+                if let a = r.validationAccuracy { line += "  validation accuracy \(Output.fixed(a))" }
+                Output.standardError(line + "  \(Output.fixed(r.seconds, 2))s")
+            }
+        }
+
+        func summaryJSON(_ r: TrainingReport, bytes: Int, seconds: Double) -> JSON {
+            var object: [String: JSON] = [
+                "examples": .number(r.examples), "labels": .number(r.labels), "epochs": .number(r.epochs),
+                "best_epoch": .number(r.bestEpoch), "seconds": .number(seconds),
+                "model": .string(output), "model_bytes": .number(bytes),
+            ]
+            if let a = r.validationAccuracy {
+                object["validation_accuracy"] = .number(a)
+                object["validation_examples"] = .number(r.validationExamples)
+            }
+            return .object(object)
+        }
+
+        func summaryText(_ r: TrainingReport, bytes: Int, seconds: Double) -> String {
+            var rows = [["examples", "\(r.examples)"], ["labels", "\(r.labels)"],
+                        ["epochs", "\(r.epochs) (best \(r.bestEpoch))"]]
+            if let a = r.validationAccuracy {
+                rows.append(["validation accuracy", "\(Output.fixed(a)) on \(r.validationExamples) examples"])
+            }
+            rows += [["seconds", Output.fixed(seconds, 2)], ["model", "\(output) (\(Output.bytes(bytes)))"]]
+            return Output.table(rows)
+        }
+    }
+}
