@@ -24,15 +24,11 @@ extension SwitchboardCommand {
         var model: String
 
         @Argument(help: ArgumentHelp("Labeled CSV files with a header row.", valueName: "test.csv"))
-        var testFiles: [String] = []
+        var testFiles: [String]
 
         @OptionGroup var columns: ColumnOptions
         @OptionGroup var threads: ThreadOptions
         @OptionGroup var format: JSONOption
-
-        func validate() throws {
-            if testFiles.isEmpty { throw ValidationError("give at least one test CSV file after the model") }
-        }
 
         func run() throws {
             let classifier = try Classifier(contentsOf: model)

@@ -20,7 +20,7 @@ struct ColumnOptions: ParsableArguments {
 
 /// `--threads N`.
 struct ThreadOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Worker threads (default: the number of active processors).", valueName: "n"))
+    @Option(help: ArgumentHelp("Worker threads; defaults to the number of active processors.", valueName: "n"))
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
     func validate() throws {

@@ -122,7 +122,11 @@ enum Output {
 
     /// `value` with `digits` decimals, e.g. 0.9312.
     static func fixed(_ value: Double, _ digits: Int = 4) -> String {
-        String(format: "%.\(digits)f", value)
+        // Fast path for the common case (probabilities, accuracies): integer arithmetic.
+        guard digits == 4, value >= 0, value < 1e9 else { return String(format: "%.\(digits)f", value) }
+        let scaled = Int((value * 10_000).rounded())
+        let fraction = String(scaled % 10_000)
+        return "\(scaled / 10_000)." + String(repeating: "0", count: 4 - fraction.count) + fraction
     }
 
     /// A byte count for people: "1.2 MB" (decimal units) with the exact count for small sizes.

@@ -65,16 +65,17 @@ struct QueryPrinter {
 
     /// Labels `text` and buffers its output line.
     mutating func answer(_ text: String) throws {
+        if topK == nil && !json {
+            let p = classifier.predict(text, scratch: scratch)
+            let label = p.labelIndex >= 0 ? classifier.labels[p.labelIndex] : ""
+            return try output.line(label + "\t" + Output.fixed(Double(p.probability)))
+        }
         let top = classifier.rankedHypotheses(for: text, maximumCount: topK ?? 1, scratch: scratch)
         try output.line(json ? jsonLine(text, top) : textLine(top))
     }
 
     private func textLine(_ top: [LabelHypothesis]) -> String {
-        if topK != nil {
-            return top.map { "\($0.label):\(Output.fixed($0.probability))" }.joined(separator: "\t")
-        }
-        guard let best = top.first else { return "\t" + Output.fixed(0) }
-        return best.label + "\t" + Output.fixed(best.probability)
+        top.map { "\($0.label):\(Output.fixed($0.probability))" }.joined(separator: "\t")
     }
 
     private func jsonLine(_ text: String, _ top: [LabelHypothesis]) -> String {

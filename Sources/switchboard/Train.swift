@@ -173,7 +173,7 @@ extension SwitchboardCommand {
             if let a = r.validationAccuracy {
                 rows.append(["validation accuracy", "\(Output.fixed(a)) on \(r.validationExamples) examples"])
             }
-            rows += [["seconds", Output.fixed(seconds, 2)], ["model", "\(output) (\(Output.bytes(bytes)))"]]
+            rows += [["seconds", Output.fixed(seconds, 2)], ["model", "\(output), \(Output.bytes(bytes))"]]
             return Output.table(rows)
         }
     }
