@@ -36,6 +36,10 @@ public final class Classifier: Sendable {
     /// Label names, index = class id.
     public let labels: [String]
     public let extractor: FeatureExtractor
+    /// Temperature and abstention threshold from the model's metadata (defaults when absent).
+    public let calibration: Calibration
+    /// `1 / calibration.temperature`, applied to scores before the softmax.
+    @usableFromInline let inverseTemperature: Float
 
     /// Loads and validates a model file. Throws `ModelFileError`.
     public convenience init(contentsOf path: String) throws {
@@ -51,6 +55,8 @@ public final class Classifier: Sendable {
         self.storage = storage
         self.labels = storage.labels
         self.extractor = FeatureExtractor(storage.features)
+        self.calibration = Calibration.from(metadata: storage.metadata)
+        self.inverseTemperature = 1 / calibration.temperature
     }
 
     /// Label scores of `text` (bias plus weighted rows), left in `scratch.scores`.
@@ -76,6 +82,7 @@ public final class Classifier: Sendable {
         for j in 0..<n {
             RowKernels.addScaledRow(weights + Int(buckets[j]) &* stride, scale: values[j], into: scores, count: k)
         }
+        if inverseTemperature != 1 { for c in 0..<k { scores[c] *= inverseTemperature } }
         return n > 0
     }
 
@@ -89,9 +96,18 @@ public final class Classifier: Sendable {
     }
 
     /// The most probable label, or nil when the text has no features (empty, only punctuation).
+    /// Ignores the abstention threshold; see `routedLabel(for:)`.
     public func predictedLabel(for text: String) -> String? {
         let p = predict(text, scratch: FeatureScratch())
         return p.labelIndex >= 0 ? labels[p.labelIndex] : nil
+    }
+
+    /// The label to route `text` to: the most probable label, or `calibration.unknownLabel` when
+    /// its probability is below the threshold (`threshold`, else the model's own) or the text has
+    /// no features.
+    public func routedLabel(for text: String, threshold: Float? = nil, scratch: FeatureScratch = FeatureScratch()) -> String {
+        let p = predict(text, scratch: scratch)
+        return calibration.answers(p, threshold: threshold) ? labels[p.labelIndex] : calibration.unknownLabel
     }
 
     /// Up to `maximumCount` labels with their probabilities (label → probability), like
