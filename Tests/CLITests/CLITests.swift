@@ -3,50 +3,8 @@ import Testing
 
 /// End-to-end tests of the built `switchboard` binary (`swift build` first; the Makefile does).
 
-/// `<package root>/.build/debug/switchboard`, found from this file's path.
-private let binary: String = {
-    var root = URL(fileURLWithPath: #filePath)
-    for _ in 0..<3 { root.deleteLastPathComponent() } // CLITests.swift, CLITests, Tests
-    return root.appendingPathComponent(".build/debug/switchboard").path
-}()
-
-/// What a run of the binary produced.
-private struct Run {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-}
-
-/// Runs the binary with `arguments`, feeding `stdin` bytes (empty input when nil).
-private func run(_ arguments: [String], stdin: [UInt8]? = nil) throws -> Run {
-    try #require(FileManager.default.isExecutableFile(atPath: binary),
-                 "switchboard binary not found at \(binary): run `swift build` before the CLI tests")
-    let dir = try temporaryDirectory()
-    defer { try? FileManager.default.removeItem(atPath: dir) }
-    let files = ["in", "out", "err"].map { "\(dir)/\($0)" }
-    for (path, bytes) in zip(files, [stdin ?? [], [], []]) {
-        try #require(FileManager.default.createFile(atPath: path, contents: Data(bytes)), "cannot create \(path)")
-    }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: binary)
-    process.arguments = arguments
-    process.standardInput = FileHandle(forReadingAtPath: files[0])
-    process.standardOutput = FileHandle(forWritingAtPath: files[1])
-    process.standardError = FileHandle(forWritingAtPath: files[2])
-    try process.run()
-    process.waitUntilExit()
-    let read = { (path: String) in String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self) }
-    return Run(status: process.terminationStatus, stdout: read(files[1]), stderr: read(files[2]))
-}
-
-private func temporaryDirectory() throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("clitests-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
 /// A fresh directory holding a tiny training CSV: 3 labels × 10 rows with distinct vocabulary.
-private func withDataDirectory<T>(_ body: (String) throws -> T) throws -> T {
+func withDataDirectory<T>(_ body: (String) throws -> T) throws -> T {
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let topics = [("greeting", ["hello there", "good morning", "hi friend", "hey buddy", "greetings pal"]),
