@@ -19,7 +19,7 @@ public struct FeatureConfiguration: Sendable, Hashable, Codable {
     /// Identifier of the hash function, stored in the model file. 1 = FNV-1a 64-bit (see `FNV1a`).
     public static let hashID: UInt32 = 1
 
-    public init(bucketBits: Int = 16, wordNGramMin: Int = 1, wordNGramMax: Int = 2,
+    public init(bucketBits: Int = 15, wordNGramMin: Int = 1, wordNGramMax: Int = 2,
                 charNGramMin: Int = 2, charNGramMax: Int = 4, foldDiacritics: Bool = true,
                 sublinearTF: Bool = true, useIDF: Bool = true) {
         self.bucketBits = bucketBits
