@@ -36,5 +36,19 @@ test: deps
 models: build
 	$(BIN) train Data/train.csv --output Models/demo.model --seed $(SEED)
 
+## Benchmark against fastText and scikit-learn (benchmarks/README.md): writes benchmarks/RESULTS.md
+## and benchmarks/results.json; about 20 minutes on 2 cores. BENCH_QUICK=1 for a short trial run.
+BENCH_VENV := benchmarks/.venv
+bench: build $(BENCH_VENV)/.installed
+	@dpkg -s fasttext >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fasttext; } || \
+	  echo "no fastText command line: its figures will be skipped"
+	SWITCHBOARD_BIN=$${SWITCHBOARD_BIN:-$(BIN)} $(BENCH_VENV)/bin/python benchmarks/run.py
+
+$(BENCH_VENV)/.installed: benchmarks/requirements.txt
+	@test -x $(BENCH_VENV)/bin/python || python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install -q -r benchmarks/requirements.txt
+	@touch $@
+
 clean:
 	rm -rf .build

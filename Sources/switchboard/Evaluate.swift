@@ -13,7 +13,16 @@ extension SwitchboardCommand {
             averages over every label in the test data or in the predictions. --json prints one \
             object with examples, accuracy, macro_f1, per_label {LABEL: {precision, recall, f1, \
             support}} and confusions [{label, predicted, count}] (most frequent first, at most \
-            \(jsonConfusionLimit)).
+            \(jsonConfusionLimit)), plus ece.
+            Abstention: rows labeled with the unknown label (--unknown-label, default the model's) \
+            are out of scope. ece is the expected calibration error (15 bins) of the other rows. \
+            With a threshold (--threshold, default the model's calibrated one) a query whose top \
+            probability is below it is answered with the unknown label: accuracy and per_label \
+            then count an abstention on an unknown-label row as correct (the unknown label gets \
+            its own per_label entry when test rows carry it), and JSON adds threshold, coverage \
+            (fraction answered), answered_accuracy, in_scope_accuracy (an abstention is wrong) and \
+            unknown_recall (fraction of unknown-label rows abstained on; null when there are none). \
+            Without a threshold an unknown-label row always counts as wrong.
             """)
 
         /// Most confusions listed in JSON and in the table.
@@ -26,19 +35,59 @@ extension SwitchboardCommand {
         @Argument(help: ArgumentHelp("Labeled CSV files with a header row.", valueName: "test.csv"))
         var testFiles: [String]
 
+        @Option(help: ArgumentHelp("The label of out-of-scope rows (default: the model's).", valueName: "name"))
+        var unknownLabel: String?
+
+        @Option(help: ArgumentHelp("Abstain below this top probability (default: the model's calibrated threshold, if any).",
+                                   valueName: "t"))
+        var threshold: Float?
+
         @OptionGroup var columns: ColumnOptions
         @OptionGroup var threads: ThreadOptions
         @OptionGroup var format: JSONOption
 
+        func validate() throws {
+            if let threshold, !(threshold >= 0 && threshold <= 1) { throw ValidationError("--threshold must be in [0, 1]") }
+            if unknownLabel?.isEmpty == true { throw ValidationError("--unknown-label must not be empty") }
+        }
+
         func run() throws {
             let classifier = try Classifier(contentsOf: model)
             let data = try LabeledDataset.load(paths: testFiles, textColumn: columns.text, labelColumn: columns.label)
-            let metrics = ClassifierMetrics.evaluate(classifier, on: data, threads: threads.threads)
+            let evaluation = AbstentionEvaluation.evaluate(
+                classifier, on: data, unknownLabel: unknownLabel ?? classifier.calibration.unknownLabel,
+                threshold: threshold ?? classifier.calibration.threshold, threads: threads.threads)
             if format.json {
-                Output.printJSON(Self.json(metrics))
+                Output.printJSON(Self.json(evaluation))
             } else {
-                print(Self.text(metrics))
+                print(Self.text(evaluation))
             }
+        }
+
+        /// The metrics with the abstention figures as one JSON object.
+        static func json(_ e: AbstentionEvaluation) -> JSON {
+            guard case .object(var object) = json(e.metrics) else { return json(e.metrics) }
+            object["ece"] = .number(e.ece)
+            if let a = e.abstention {
+                object["threshold"] = .number(a.threshold)
+                object["coverage"] = .number(a.coverage)
+                object["answered_accuracy"] = .number(a.answeredAccuracy)
+                object["in_scope_accuracy"] = .number(a.inScopeAccuracy)
+                object["unknown_recall"] = a.unknownRecall.map { JSON.number($0) } ?? .null
+            }
+            return .object(object)
+        }
+
+        /// The metrics with the abstention figures as tables for people.
+        static func text(_ e: AbstentionEvaluation) -> String {
+            var rows = [["ECE", Output.fixed(e.ece)]]
+            if let a = e.abstention {
+                rows += [["threshold", Output.fixed(Double(a.threshold))], ["coverage", Output.fixed(a.coverage)],
+                         ["answered accuracy", Output.fixed(a.answeredAccuracy)],
+                         ["in-scope accuracy", Output.fixed(a.inScopeAccuracy)],
+                         ["unknown recall", a.unknownRecall.map { Output.fixed($0) } ?? "n/a (no unknown-label rows)"]]
+            }
+            return text(e.metrics, extra: rows)
         }
 
         /// The metrics as one JSON object.
@@ -54,10 +103,10 @@ extension SwitchboardCommand {
                     "per_label": .object(perLabel), "confusions": .array(confusions)]
         }
 
-        /// The metrics as aligned tables for people.
-        static func text(_ m: ClassifierMetrics) -> String {
+        /// The metrics as aligned tables for people; `extra` rows join the summary table.
+        static func text(_ m: ClassifierMetrics, extra: [[String]] = []) -> String {
             var out = Output.table([["examples", "\(m.examples)"], ["accuracy", Output.fixed(m.accuracy)],
-                                    ["macro-F1", Output.fixed(m.macroF1)]])
+                                    ["macro-F1", Output.fixed(m.macroF1)]] + extra)
             let labels = m.perLabel.keys.sorted()
             var rows = [["label", "precision", "recall", "f1", "support"]]
             for label in labels {

@@ -95,6 +95,12 @@ extension SwitchboardCommand {
             prints one progress line per epoch to stderr. --json prints one JSON object with \
             examples, labels, epochs, best_epoch, seconds, model, model_bytes, and \
             validation_accuracy / validation_examples when there is validation data.
+            Calibration (--calibrate, implied by --unknown-label / --target-precision / \
+            --target-coverage; needs --validation): after training, fits the temperature and the \
+            abstention threshold on the validation files exactly as `switchboard calibrate` does, \
+            and writes the calibrated model; JSON then adds "calibration" (calibrate's object). \
+            Rows with the unknown label are left out of early stopping. --validation may be \
+            repeated (e.g. val.csv and oos_val.csv); the files are concatenated.
             """)
 
         @Argument(help: ArgumentHelp("Training data: CSV with a header row.", valueName: "train.csv"))
@@ -103,8 +109,14 @@ extension SwitchboardCommand {
         @Option(name: [.short, .long], help: ArgumentHelp("Where to write the model.", valueName: "model"))
         var output: String
 
-        @Option(help: ArgumentHelp("Validation CSV for early stopping (same columns).", valueName: "val.csv"))
-        var validation: String?
+        @Option(parsing: .singleValue,
+                help: ArgumentHelp("Validation CSV for early stopping (same columns); may be repeated.", valueName: "val.csv"))
+        var validation: [String] = []
+
+        @Flag(help: "Calibrate the model on the --validation data after training (see `switchboard calibrate`).")
+        var calibrate = false
+
+        @OptionGroup(title: "Calibration") var calibration: CalibrationOptions
 
         @OptionGroup var columns: ColumnOptions
 
@@ -116,32 +128,54 @@ extension SwitchboardCommand {
         @OptionGroup(title: "Hyperparameters") var hyperparameters: HyperparameterOptions
 
         func validate() throws {
-            if validation != nil && hyperparameters.validationFraction != nil {
+            if !validation.isEmpty && hyperparameters.validationFraction != nil {
                 throw ValidationError("--validation and --validation-fraction cannot be used together")
             }
             if let problem = hyperparameters.parameters(seed: seed, threads: threads.threads).problem {
                 throw ValidationError(problem)
             }
+            if isCalibrating && validation.isEmpty {
+                throw ValidationError("--calibrate, --unknown-label and --target-* need --validation")
+            }
         }
+
+        /// Whether the model is calibrated after training.
+        var isCalibrating: Bool { calibrate || calibration.isGiven }
 
         func run() throws {
             let clock = ContinuousClock()
             let start = clock.now
             let data = try LabeledDataset.load(path: trainingFile, textColumn: columns.text, labelColumn: columns.label)
-            let held = try validation.map {
-                try LabeledDataset.load(path: $0, textColumn: columns.text, labelColumn: columns.label)
+            let held = validation.isEmpty ? nil
+                : try LabeledDataset.load(paths: validation, textColumn: columns.text, labelColumn: columns.label)
+            let unknownLabel = calibration.unknownLabel ?? Calibration().unknownLabel
+            // Early stopping judges the labels the model can learn: unknown-label rows only when calibrating.
+            let stopping = held.map { h in
+                isCalibrating ? zip(h.texts, h.labels).filter { $0.1 != unknownLabel } : Array(zip(h.texts, h.labels))
             }
             let parameters = hyperparameters.parameters(seed: seed, threads: threads.threads)
-            let (contents, report) = try Trainer.train(
-                texts: data.texts, labels: data.labels, validation: held.map { ($0.texts, $0.labels) },
+            var (contents, report) = try Trainer.train(
+                texts: data.texts, labels: data.labels, validation: stopping.map { ($0.map(\.0), $0.map(\.1)) },
                 parameters: parameters, progress: Output.stderrIsTerminal ? Self.showProgress(of: parameters) : nil)
+            var calibrated: CalibrationReport?
+            if isCalibrating, let held {
+                (contents, calibrated) = try calibration.calibrate(contents, on: held, unknownLabel: unknownLabel,
+                                                                   threads: threads.threads)
+            }
             try ModelFile.write(contents, to: output)
             let bytes = try Output.fileSize(output)
             let seconds = (clock.now - start) / .seconds(1)
             if format.json {
-                Output.printJSON(summaryJSON(report, bytes: bytes, seconds: seconds))
+                var json = summaryJSON(report, bytes: bytes, seconds: seconds)
+                if let calibrated, case .object(var object) = json {
+                    object["calibration"] = CalibrationOptions.json(calibrated)
+                    json = .object(object)
+                }
+                Output.printJSON(json)
             } else {
-                print(summaryText(report, bytes: bytes, seconds: seconds))
+                var text = summaryText(report, bytes: bytes, seconds: seconds)
+                if let calibrated { text += "\n\ncalibration\n" + Output.table(CalibrationOptions.rows(calibrated)) }
+                print(text)
             }
         }
 

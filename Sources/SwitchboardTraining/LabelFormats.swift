@@ -1,0 +1,402 @@
+import Foundation
+import Switchboard
+
+/// The input format of batch labeling; the output is written in the same format.
+public enum LabelFormat: String, Sendable, CaseIterable {
+    /// CSV with a header row: every column is kept and `label`, `confidence` are appended.
+    case csv
+    /// JSON Lines: one object per line, kept with `label` and `confidence` members added.
+    case jsonl
+    /// One query per line in, `LABEL<TAB>CONFIDENCE` per line out.
+    case text
+
+    /// The format a file name implies: `.csv`, `.jsonl` or `.ndjson`, else text (any case).
+    public init(path: String) {
+        let name = path.lowercased()
+        if name.hasSuffix(".csv") {
+            self = .csv
+        } else if name.hasSuffix(".jsonl") || name.hasSuffix(".ndjson") {
+            self = .jsonl
+        } else {
+            self = .text
+        }
+    }
+}
+
+/// Classifies rows and formats their output lines; shared read-only by the worker threads.
+struct LabelWriter: Sendable {
+    let classifier: Classifier
+    let format: LabelFormat
+    let topK: Int?
+    /// Abstain below this top probability; nil = never.
+    let threshold: Float?
+    let textField: String
+    /// Each label, then the unknown label (at `labels.count`), encoded for the format: a quoted
+    /// CSV field, a JSON string literal, or the raw bytes for text.
+    let encoded: [[UInt8]]
+    let labelIndex: [String: Int]
+
+    init(classifier: Classifier, options: BatchLabelOptions) {
+        self.classifier = classifier
+        format = options.format
+        topK = options.topK
+        threshold = options.threshold ?? classifier.calibration.threshold
+        textField = options.textField
+        let names = classifier.labels + [options.unknownLabel ?? classifier.calibration.unknownLabel]
+        encoded = names.map { name in
+            switch options.format {
+            case .csv: FastFormat.csvField(name)
+            case .jsonl: FastFormat.jsonString(name)
+            case .text: Array(name.utf8)
+            }
+        }
+        labelIndex = Dictionary(classifier.labels.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    var unknown: Int { encoded.count - 1 }
+
+    /// The CSV columns appended to the header: label, confidence, then label_2, confidence_2...
+    var csvColumns: [String] {
+        ["label", "confidence"] + (2..<max(2, (topK ?? 1) + 1)).flatMap { ["label_\($0)", "confidence_\($0)"] }
+    }
+
+    /// Labels row `row` and appends its output line, or reports why it cannot be labeled.
+    func appendRow(_ row: Int, of view: BlockView, scratch: FeatureScratch, hypotheses: inout [LabelHypothesis],
+                   into out: inout [UInt8]) -> RowOutcome {
+        if format == .jsonl { return appendJSON(view.payload(row), scratch, &hypotheses, &out) }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: view.bytes[view.texts[row]]), as: UTF8.self)
+        let (label, confidence) = classify(text, scratch, &hypotheses)
+        var separator = UInt8(ascii: "\t")
+        if format == .csv {
+            separator = CSVBytes.comma
+            var start = row == 0 ? 0 : view.rowEnds[row - 1]
+            let first = row == 0 ? 0 : view.rowFieldEnds[row - 1]
+            for f in first..<view.rowFieldEnds[row] {
+                if f > first { out.append(CSVBytes.comma) }
+                FastFormat.appendCSVField(UnsafeBufferPointer(rebasing: view.bytes[start..<view.fieldEnds[f]]), to: &out)
+                start = view.fieldEnds[f]
+            }
+            out.append(separator)
+        }
+        out.append(contentsOf: encoded[label])
+        out.append(separator)
+        FastFormat.appendFixed4(confidence, to: &out)
+        for rank in 1..<(topK ?? 1) {  // the runners-up; empty cells when there are fewer
+            out.append(separator)
+            if rank < hypotheses.count { out.append(contentsOf: encoded[labelIndex[hypotheses[rank].label] ?? unknown]) }
+            out.append(separator)
+            if rank < hypotheses.count { FastFormat.appendFixed4(Float(hypotheses[rank].probability), to: &out) }
+        }
+        out.append(CSVBytes.lf)
+        return label == unknown ? .abstained : .labeled
+    }
+
+    /// The routed label (`unknown` below the threshold or without features) and the top
+    /// probability; with `topK`, also the ranked hypotheses.
+    @inline(__always)
+    private func classify(_ text: String, _ scratch: FeatureScratch,
+                          _ hypotheses: inout [LabelHypothesis]) -> (label: Int, confidence: Float) {
+        let best: Int, p: Float
+        if let topK {
+            hypotheses = classifier.rankedHypotheses(for: text, maximumCount: topK, scratch: scratch)
+            guard let first = hypotheses.first else { return (unknown, 0) }
+            (best, p) = (labelIndex[first.label] ?? unknown, Float(first.probability))
+        } else {
+            let prediction = classifier.predict(text, scratch: scratch)
+            guard prediction.labelIndex >= 0 else { return (unknown, 0) }
+            (best, p) = (prediction.labelIndex, prediction.probability)
+        }
+        if let threshold, p < threshold { return (unknown, p) }
+        return (best, p)
+    }
+
+    /// Parses a JSON Lines object, labels its text field and appends the object with `label`,
+    /// `confidence` (and `top`) added. The original bytes are kept, unless the object already has
+    /// one of those members: then it is re-serialized without them (keys sorted).
+    private func appendJSON(_ line: UnsafeBufferPointer<UInt8>, _ scratch: FeatureScratch,
+                            _ hypotheses: inout [LabelHypothesis], _ out: inout [UInt8]) -> RowOutcome {
+        let data = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: line.baseAddress!), count: line.count,
+                        deallocator: .none)
+        guard let parsed = try? JSONSerialization.jsonObject(with: data) else { return .problem("invalid JSON") }
+        guard var object = parsed as? [String: Any] else { return .problem("not a JSON object") }
+        guard let value = object[textField] else { return .problem("no \"\(textField)\" field") }
+        guard let text = value as? String else { return .problem("field \"\(textField)\" is not a string") }
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty { return .problem("empty \"\(textField)\"") }
+        let (label, confidence) = classify(trimmed, scratch, &hypotheses)
+        let added = topK == nil ? ["label", "confidence"] : ["label", "confidence", "top"]
+        if added.contains(where: { object[$0] != nil }) {
+            for key in added { object[key] = nil }
+            let options: JSONSerialization.WritingOptions = [.sortedKeys, .withoutEscapingSlashes]
+            guard let rewritten = try? JSONSerialization.data(withJSONObject: object, options: options) else {
+                return .problem("cannot re-encode the object")
+            }
+            out.append(contentsOf: rewritten.dropLast())  // drop the closing brace
+        } else {
+            out.append(contentsOf: line.dropLast())
+        }
+        if !object.isEmpty { out.append(CSVBytes.comma) }
+        out.append(contentsOf: #""label":"#.utf8)
+        out.append(contentsOf: encoded[label])
+        out.append(contentsOf: #","confidence":"#.utf8)
+        FastFormat.appendFixed4(confidence, to: &out)
+        if topK != nil {
+            out.append(contentsOf: #","top":["#.utf8)
+            for (rank, h) in hypotheses.enumerated() {
+                out.append(contentsOf: (rank == 0 ? #"{"label":"# : #",{"label":"#).utf8)
+                out.append(contentsOf: encoded[labelIndex[h.label] ?? unknown])
+                out.append(contentsOf: #","confidence":"#.utf8)
+                FastFormat.appendFixed4(Float(h.probability), to: &out)
+                out.append(UInt8(ascii: "}"))
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        out.append(contentsOf: "}\n".utf8)
+        return label == unknown ? .abstained : .labeled
+    }
+}
+
+// MARK: - Readers
+
+/// Splits the input into records and hands them to the run as rows or problems. The run feeds
+/// it windows that start and end at record boundaries (the last one may lack a line break).
+protocol LabelInput: AnyObject {
+    /// Line where the next record not yet consumed starts.
+    var nextLine: Int { get }
+    /// Scans bytes just read (following all bytes scanned before) and returns the offset, in
+    /// them, just past the last complete record, or nil when no record ends there.
+    func lastRecordEnd(in bytes: UnsafeBufferPointer<UInt8>) -> Int?
+    /// Turns the complete records in `bytes` into rows of `run`.
+    func consume(_ bytes: UnsafeBufferPointer<UInt8>, into run: LabelRun) throws
+    /// Ends the input.
+    func finish(into run: LabelRun) throws
+}
+
+/// Text and JSON Lines: a record is a line ending in LF (a CR before it is dropped).
+final class LineInput: LabelInput {
+    let json: Bool
+    private var line = 0
+
+    init(json: Bool) { self.json = json }
+
+    var nextLine: Int { line + 1 }
+
+    func lastRecordEnd(in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        var i = bytes.count
+        while i > 0 {
+            i -= 1
+            if bytes[i] == CSVBytes.lf { return i + 1 }
+        }
+        return nil
+    }
+
+    func consume(_ bytes: UnsafeBufferPointer<UInt8>, into run: LabelRun) throws {
+        guard let base = bytes.baseAddress else { return }
+        let valid = CSVBytes.isValidUTF8(bytes)  // one pass for the whole window in the usual case
+        var start = 0
+        while start < bytes.count {
+            let newline = memchr(base + start, Int32(CSVBytes.lf), bytes.count - start)
+            let lineEnd = newline.map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? bytes.count
+            var end = lineEnd
+            if end > start && bytes[end - 1] == CSVBytes.cr { end -= 1 }
+            line += 1
+            let content = UnsafeBufferPointer(rebasing: bytes[start..<end])
+            start = lineEnd + 1
+            if !valid && !CSVBytes.isValidUTF8(content) {
+                try run.problem(line: line, "invalid UTF-8")
+                continue
+            }
+            let text = CSVBytes.trimmedRange(content)
+            if text.isEmpty {
+                if !json { try run.problem(line: line, "empty text") }  // JSON Lines: blank lines are ignored
+                continue
+            }
+            let payload = UnsafeBufferPointer(rebasing: content[text])
+            try run.add { $0.append(line: line, payload: payload, text: json ? 0..<0 : 0..<payload.count) }
+        }
+    }
+
+    func finish(into run: LabelRun) throws {}
+}
+
+/// CSV with a header row, parsed by `CSVParser`. Record boundaries are found beforehand by quote
+/// parity (a line break ends a record when an even number of quotes precede it), which agrees
+/// with the parser on every well-formed input. That lets a record with invalid UTF-8 be skipped:
+/// the parser is given only its line breaks, so its line count stays right. Malformed CSV
+/// (stray quotes, an unclosed quote) is always fatal, since no boundary after it can be trusted.
+final class CSVInput: LabelInput {
+    let file: String
+    let column: ColumnSelector
+    let policy: BadRowPolicy
+    let writer: LabelWriter
+    private var parser: CSVParser
+    private var splitter = CSVRecordSplitter()
+    /// Line and last byte at the last record end found (where the next window starts).
+    private var boundaryLine = 1, boundaryByte: UInt8 = 0
+    /// The same at the start of the window about to be consumed.
+    private var windowLine = 1, windowByte: UInt8 = 0
+    private var header: (fields: Int, text: Int, name: String)?
+
+    init(file: String, column: ColumnSelector, policy: BadRowPolicy, writer: LabelWriter) {
+        self.file = file
+        self.column = column
+        self.policy = policy
+        self.writer = writer
+        parser = CSVParser(file: file)
+    }
+
+    var nextLine: Int { boundaryLine }
+
+    func lastRecordEnd(in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        var last: Int?, line = boundaryLine
+        splitter.scan(bytes) { end, next in (last, line) = (end, next) }
+        if let last { (boundaryLine, boundaryByte) = (line, bytes[last - 1]) }
+        return last
+    }
+
+    func consume(_ bytes: UnsafeBufferPointer<UInt8>, into run: LabelRun) throws {
+        let (line, previous) = (windowLine, windowByte)
+        (windowLine, windowByte) = (boundaryLine, boundaryByte)
+        if policy == .fail || CSVBytes.isValidUTF8(bytes) {
+            try feed(bytes, run)  // the parser reports invalid UTF-8 itself
+        } else {
+            try consumeSkippingInvalidUTF8(bytes, line: line, previous: previous, run)
+        }
+    }
+
+    func finish(into run: LabelRun) throws {
+        try parser.finish { try self.add($0, run) }
+        if header == nil { throw CSVError(file: file, line: 0, message: "empty file (no header row)") }
+    }
+
+    private func feed(_ bytes: UnsafeBufferPointer<UInt8>, _ run: LabelRun) throws {
+        try parser.parse(UnsafeRawBufferPointer(bytes)) { try self.add($0, run) }
+    }
+
+    /// Parses the window record by record, replacing each well-formed data record that has
+    /// invalid UTF-8 by its line breaks and reporting it.
+    private func consumeSkippingInvalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>, line: Int, previous: UInt8,
+                                            _ run: LabelRun) throws {
+        var splitter = CSVRecordSplitter(line: line, previous: previous)
+        var ends: [(end: Int, nextLine: Int)] = []
+        splitter.scan(bytes) { ends.append(($0, $1)) }
+        if ends.last?.end != bytes.count { ends.append((bytes.count, splitter.line)) }  // no final line break
+        var fed = 0, start = 0, recordLine = line, seenRecord = header != nil
+        for (end, nextLine) in ends {
+            let record = UnsafeBufferPointer(rebasing: bytes[start..<end])
+            let blank = record.allSatisfy { $0 == CSVBytes.cr || $0 == CSVBytes.lf }
+            if seenRecord && !CSVBytes.isValidUTF8(record) && CSVRecordSplitter.isWellFormed(record) {
+                try feed(UnsafeBufferPointer(rebasing: bytes[fed..<start]), run)
+                try run.problem(line: recordLine, invalidUTF8Message(record))
+                try record.filter { $0 == CSVBytes.cr || $0 == CSVBytes.lf }.withUnsafeBufferPointer { try feed($0, run) }
+                fed = end
+            }
+            seenRecord = seenRecord || !blank
+            (start, recordLine) = (end, nextLine)
+        }
+        try feed(UnsafeBufferPointer(rebasing: bytes[fed...]), run)
+    }
+
+    /// The parser's own message for a record with invalid UTF-8 ("invalid UTF-8 in field 2").
+    private func invalidUTF8Message(_ record: UnsafeBufferPointer<UInt8>) -> String {
+        var probe = CSVParser(file: file)
+        do {
+            try probe.parse(UnsafeRawBufferPointer(record)) { _ in }
+            try probe.finish { _ in }
+        } catch let error as CSVError {
+            return error.message
+        } catch {}
+        return "invalid UTF-8"
+    }
+
+    private func add(_ record: CSVRecord, _ run: LabelRun) throws {
+        guard let header else { return try readHeader(record, run) }
+        if record.count != header.fields {
+            return try run.problem(line: record.line, "row has \(record.count) fields but the header has \(header.fields)")
+        }
+        let text = CSVBytes.trimmedRange(record.bytes(at: header.text))
+        if text.isEmpty { return try run.problem(line: record.line, "empty \(header.name) (column \(header.text))") }
+        try run.add { $0.append(record, textField: header.text, text: text) }
+    }
+
+    /// Finds the text column and writes the output header: the input's, plus the new columns.
+    private func readHeader(_ record: CSVRecord, _ run: LabelRun) throws {
+        let names = (0..<record.count).map { k in
+            let bytes = record.bytes(at: k)
+            return CSVBytes.string(bytes, CSVBytes.trimmedRange(bytes))
+        }
+        let index: Int? = switch column {
+        case .name(let name): names.firstIndex(of: name)
+        case .index(let index): names.indices.contains(index) ? index : nil
+        }
+        guard let index else {
+            let list = names.map { "\"\($0)\"" }.joined(separator: ", ")
+            throw CSVError(file: file, line: record.line,
+                           message: "no column \(column); the header's \(names.count) columns are: \(list)")
+        }
+        header = (record.count, index, names[index])
+        var out: [UInt8] = []
+        for k in 0..<record.count {
+            if k > 0 { out.append(CSVBytes.comma) }
+            FastFormat.appendCSVField(record.bytes(at: k), to: &out)
+        }
+        for name in writer.csvColumns { out.append(CSVBytes.comma); out += FastFormat.csvField(name) }
+        out.append(CSVBytes.lf)
+        try run.writeHeader(out)
+    }
+}
+
+/// Finds CSV record ends by quote parity and counts physical lines like `CSVParser` (CR, LF
+/// and CRLF each end one line).
+struct CSVRecordSplitter {
+    var inQuotes = false
+    /// Line of the next byte.
+    var line = 1
+    /// The byte before the next one (to pair a CR with an LF in the next chunk).
+    var previous: UInt8 = 0
+
+    init(line: Int = 1, previous: UInt8 = 0) {
+        self.line = line
+        self.previous = previous
+    }
+
+    /// Scans `bytes`, calling `recordEnd(offset just past the line break, line after it)` at
+    /// every line break outside quotes.
+    mutating func scan(_ bytes: UnsafeBufferPointer<UInt8>, _ recordEnd: (Int, Int) -> Void) {
+        var i = 0
+        while true {
+            // Stops at NUL, LF, CR and quote.
+            i = CSVBytes.firstSpecial(bytes, from: i, quoted: true)
+            guard i < bytes.count else { break }
+            let byte = bytes[i]
+            if byte == CSVBytes.quote {
+                inQuotes.toggle()
+            } else if byte == CSVBytes.cr || byte == CSVBytes.lf {
+                if !(byte == CSVBytes.lf && (i > 0 ? bytes[i - 1] : previous) == CSVBytes.cr) { line += 1 }
+                if !inQuotes { recordEnd(i + 1, line) }
+            }
+            i += 1
+        }
+        if let last = bytes.last { previous = last }
+    }
+
+    /// Whether one record (with its line break, if any) follows RFC 4180: quotes only around
+    /// whole fields and doubled inside them, no NUL.
+    static func isWellFormed(_ record: UnsafeBufferPointer<UInt8>) -> Bool {
+        enum State { case fieldStart, unquoted, quoted, afterQuote }
+        var state = State.fieldStart
+        for byte in record {
+            if byte == CSVBytes.nul { return false }
+            switch (state, byte) {
+            case (.quoted, CSVBytes.quote): state = .afterQuote
+            case (.quoted, _): break
+            case (.fieldStart, CSVBytes.quote), (.afterQuote, CSVBytes.quote): state = .quoted
+            case (_, CSVBytes.comma): state = .fieldStart
+            case (_, CSVBytes.cr), (_, CSVBytes.lf): return true
+            case (.unquoted, CSVBytes.quote), (.afterQuote, _): return false
+            case (.fieldStart, _), (.unquoted, _): state = .unquoted
+            }
+        }
+        return state != .quoted
+    }
+}

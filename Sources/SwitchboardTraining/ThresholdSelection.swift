@@ -1,0 +1,158 @@
+import Switchboard
+
+/// What an abstention threshold is chosen for.
+public enum ThresholdObjective: Sendable, Equatable {
+    /// The most rows handled right over all rows: answered with the right label, or abstained
+    /// on when the row has the unknown label (an abstention on an in-scope row is wrong).
+    case accuracy
+    /// The lowest threshold whose answered rows are at least this fraction correct (an answered
+    /// unknown-label row is incorrect).
+    case precision(Double)
+    /// The highest threshold that still answers at least this fraction of all rows.
+    case coverage(Double)
+}
+
+/// Why no threshold could be chosen.
+public enum ThresholdSelectionError: Error, Equatable, CustomStringConvertible {
+    /// There were no validation rows.
+    case noRows
+    /// No candidate threshold answers rows with the target precision; `best` is the highest
+    /// precision reached, at `threshold`.
+    case precisionUnreachable(target: Double, best: Double, threshold: Float)
+
+    public var description: String {
+        switch self {
+        case .noRows: "no validation rows to choose a threshold on"
+        case let .precisionUnreachable(target, best, threshold):
+            "no threshold reaches precision \(target) on the validation data (best: \(best) at threshold \(threshold))"
+        }
+    }
+}
+
+/// A chosen threshold and how the validation rows fare under it.
+public struct ThresholdChoice: Sendable, Equatable {
+    /// Rows whose confidence is below this are abstained on.
+    public var threshold: Float
+    /// How the rows the threshold was chosen on fare under it.
+    public var metrics: AbstentionMetrics
+}
+
+/// Chooses an abstention threshold from scored validation rows.
+public enum ThresholdSelection {
+    /// The threshold for `objective` over `rows`.
+    ///
+    /// Candidates are 0 and the distinct confidences of the answerable rows; threshold t answers
+    /// the rows with confidence ≥ t. One sort, then one sweep from the highest candidate down,
+    /// so O(n log n). Ties between candidates go to the lower threshold (answer more). A
+    /// coverage no candidate reaches (rows without features are never answered) gives 0.
+    /// Throws `ThresholdSelectionError`.
+    public static func choose(_ rows: [AbstentionRow], objective: ThresholdObjective) throws -> ThresholdChoice {
+        guard !rows.isEmpty else { throw ThresholdSelectionError.noRows }
+        let candidates = sweep(rows)
+        let n = Double(rows.count)
+        let unknownTotal = rows.reduce(0) { $0 + ($1.unknown ? 1 : 0) }
+        var chosen: Candidate?
+        switch objective {
+        case .accuracy:
+            var best = -1
+            for c in candidates {
+                let handled = c.correct + unknownTotal - c.unknownAnswered
+                if handled >= best { best = handled; chosen = c } // `>=`: later candidates are lower
+            }
+        case .precision(let target):
+            // Tolerance 1e-12: 9 of 10 answered must count as precision 0.9 despite rounding.
+            chosen = candidates.last { $0.answered > 0 && Double($0.correct) / Double($0.answered) >= target - 1e-12 }
+            guard chosen != nil else {
+                let best = candidates.filter { $0.answered > 0 }.max {
+                    Double($0.correct) * Double($1.answered) < Double($1.correct) * Double($0.answered)
+                }
+                throw ThresholdSelectionError.precisionUnreachable(
+                    target: target, best: best.map { Double($0.correct) / Double($0.answered) } ?? 0,
+                    threshold: best?.threshold ?? 0)
+            }
+        case .coverage(let target):
+            // Tolerance 1e-9 rows: 90 of 100 answered must count as coverage 0.9 despite rounding.
+            chosen = candidates.first { Double($0.answered) >= target * n - 1e-9 } ?? candidates.last
+        }
+        let threshold = chosen!.threshold // `candidates` always holds at least the 0 threshold
+        return ThresholdChoice(threshold: threshold, metrics: AbstentionMetrics(rows: rows, threshold: threshold))
+    }
+
+    /// The running counts at one candidate threshold.
+    struct Candidate {
+        var threshold: Float
+        var answered: Int
+        var correct: Int
+        var unknownAnswered: Int
+    }
+
+    /// Every candidate, highest threshold first, ending with threshold 0.
+    static func sweep(_ rows: [AbstentionRow]) -> [Candidate] {
+        let confident = rows.filter(\.answerable).sorted { $0.confidence > $1.confidence }
+        var candidates: [Candidate] = []
+        var running = Candidate(threshold: 0, answered: 0, correct: 0, unknownAnswered: 0)
+        var i = 0
+        while i < confident.count {
+            let t = confident[i].confidence
+            while i < confident.count && confident[i].confidence == t {
+                running.answered += 1
+                if confident[i].correct { running.correct += 1 }
+                if confident[i].unknown { running.unknownAnswered += 1 }
+                i += 1
+            }
+            running.threshold = t
+            candidates.append(running)
+        }
+        if candidates.last?.threshold != 0 {
+            running.threshold = 0
+            candidates.append(running)
+        }
+        return candidates
+    }
+}
+
+/// What calibrating a model on validation data found.
+public struct CalibrationReport: Sendable {
+    /// The calibration stored in the new model.
+    public var calibration: Calibration
+    /// Expected calibration error of the validation rows at the model's previous temperature.
+    public var eceBefore: Double
+    /// Expected calibration error at the fitted temperature.
+    public var eceAfter: Double
+    /// The validation figures at the chosen threshold and fitted temperature.
+    public var validation: AbstentionMetrics
+    /// Number of validation rows.
+    public var examples: Int
+}
+
+/// Fits a temperature and an abstention threshold on validation data.
+public enum Calibrator {
+    /// Scores `data` once with the model in `contents`, fits the temperature (on the rows whose
+    /// label the model knows and is not `unknownLabel`; the model's previous temperature is
+    /// kept when `fitTemperature` is false), chooses the threshold for `objective` on all rows
+    /// at that temperature, and returns the model with the calibration merged into its metadata
+    /// (weights, labels and everything else unchanged). Throws `ThresholdSelectionError`.
+    public static func calibrate(_ contents: ModelContents, on data: LabeledDataset, unknownLabel: String,
+                                 objective: ThresholdObjective, fitTemperature: Bool = true,
+                                 threads: Int) throws -> (ModelContents, CalibrationReport) {
+        guard data.count > 0 else { throw ThresholdSelectionError.noRows }
+        let table = ScoreTable.compute(contents, texts: data.texts, threads: threads)
+        let index = Dictionary(uniqueKeysWithValues: contents.labels.enumerated().map { ($1, Int32($0)) })
+        let targets = data.labels.map { $0 == unknownLabel ? -1 : index[$0] ?? -1 }
+        let previous = Calibration.from(metadata: contents.metadata).temperature
+        let temperature = fitTemperature ? TemperatureFit.fit(table, targets: targets) : previous
+        func rows(_ t: Float) -> [AbstentionRow] {
+            AbstentionRow.rows(predictions: table.predictions(temperature: t), trueLabels: data.labels,
+                               modelLabels: contents.labels, unknownLabel: unknownLabel)
+        }
+        let after = rows(temperature)
+        let choice = try ThresholdSelection.choose(after, objective: objective)
+        let calibration = Calibration(temperature: temperature, threshold: choice.threshold, unknownLabel: unknownLabel)
+        var calibrated = contents
+        calibrated.metadata = calibration.merged(into: contents.metadata)
+        let report = CalibrationReport(
+            calibration: calibration, eceBefore: AbstentionMetrics.expectedCalibrationError(rows(previous)),
+            eceAfter: AbstentionMetrics.expectedCalibrationError(after), validation: choice.metrics, examples: data.count)
+        return (calibrated, report)
+    }
+}

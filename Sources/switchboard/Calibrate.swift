@@ -1,0 +1,133 @@
+import ArgumentParser
+import Switchboard
+import SwitchboardTraining
+
+/// The abstention options shared by `calibrate` and `train`.
+struct CalibrationOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("""
+        The label of the rows to abstain on (e.g. oos), and the label given to abstentions. \
+        Default: the model's ("unknown" when it has none).
+        """, valueName: "name"))
+    var unknownLabel: String?
+
+    @Option(help: ArgumentHelp("""
+        Choose the lowest threshold whose answered validation rows are at least this fraction \
+        correct (an answered unknown-label row is wrong).
+        """, valueName: "p"))
+    var targetPrecision: Double?
+
+    @Option(help: ArgumentHelp("Choose the highest threshold that answers at least this fraction of the validation rows.",
+                               valueName: "c"))
+    var targetCoverage: Double?
+
+    func validate() throws {
+        if targetPrecision != nil && targetCoverage != nil {
+            throw ValidationError("--target-precision and --target-coverage cannot be used together")
+        }
+        for (name, value) in [("--target-precision", targetPrecision), ("--target-coverage", targetCoverage)] {
+            if let value, !(value > 0 && value <= 1) { throw ValidationError("\(name) must be in (0, 1]") }
+        }
+        if unknownLabel?.isEmpty == true { throw ValidationError("--unknown-label must not be empty") }
+    }
+
+    /// True when any of these options is on the command line.
+    var isGiven: Bool { unknownLabel != nil || targetPrecision != nil || targetCoverage != nil }
+
+    /// What the threshold is chosen for: a target, else accuracy.
+    var objective: ThresholdObjective {
+        if let targetPrecision { return .precision(targetPrecision) }
+        if let targetCoverage { return .coverage(targetCoverage) }
+        return .accuracy
+    }
+
+    /// Fits the temperature and threshold of `contents` on `data`, reporting a threshold that
+    /// cannot be chosen as a failure (exit 1).
+    func calibrate(_ contents: ModelContents, on data: LabeledDataset, unknownLabel: String,
+                   threads: Int) throws -> (ModelContents, CalibrationReport) {
+        if objective == .accuracy && !data.labels.contains(unknownLabel) {
+            Output.standardError("""
+                switchboard: warning: no validation row has the label "\(unknownLabel)": the accuracy \
+                objective then never abstains (threshold 0); see --unknown-label, --target-precision, --target-coverage
+                """)
+        }
+        do {
+            return try Calibrator.calibrate(contents, on: data, unknownLabel: unknownLabel, objective: objective,
+                                            threads: threads)
+        } catch let error as ThresholdSelectionError {
+            throw CLIError(error.description)
+        }
+    }
+
+    /// A calibration report as one JSON object (`unknown_recall` is null without unknown-label rows).
+    static func json(_ r: CalibrationReport) -> JSON {
+        let v = r.validation
+        return ["threshold": .number(r.calibration.threshold ?? 0), "temperature": .number(r.calibration.temperature),
+                "ece_before": .number(r.eceBefore), "ece_after": .number(r.eceAfter), "coverage": .number(v.coverage),
+                "answered_accuracy": .number(v.answeredAccuracy), "in_scope_accuracy": .number(v.inScopeAccuracy),
+                "unknown_recall": v.unknownRecall.map { JSON.number($0) } ?? .null, "examples": .number(r.examples)]
+    }
+
+    /// A calibration report as table rows for people.
+    static func rows(_ r: CalibrationReport) -> [[String]] {
+        let v = r.validation, c = r.calibration
+        let recall = v.unknownRecall.map { Output.fixed($0) } ?? "n/a (no \"\(c.unknownLabel)\" rows)"
+        return [["examples", "\(r.examples)"], ["temperature", Output.fixed(Double(c.temperature))],
+                ["threshold", Output.fixed(Double(c.threshold ?? 0))],
+                ["ECE", "\(Output.fixed(r.eceBefore)) before, \(Output.fixed(r.eceAfter)) after"],
+                ["coverage", Output.fixed(v.coverage)], ["answered accuracy", Output.fixed(v.answeredAccuracy)],
+                ["in-scope accuracy", Output.fixed(v.inScopeAccuracy)], ["unknown recall", recall]]
+    }
+}
+
+extension SwitchboardCommand {
+    /// `switchboard calibrate MODEL VAL.csv [MORE.csv ...] --output NEW_MODEL`
+    struct Calibrate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Fit a model's temperature and abstention threshold on validation data.",
+            discussion: """
+            The validation files are concatenated. The temperature minimizes the negative \
+            log-likelihood of the rows whose label the model knows (unknown-label rows excluded). \
+            The threshold is then chosen on all rows, on the temperature-scaled top probability: \
+            by default it maximizes accuracy where an abstention on an unknown-label row is right \
+            and one on any other row is wrong; --target-precision / --target-coverage choose it \
+            for a target instead. Rows with the unknown label (e.g. CLINC150's oos) are what the \
+            model should abstain on. Writes a copy of MODEL (atomically) whose metadata holds \
+            "calibration": {temperature, threshold, unknown_label}; everything else is unchanged. \
+            Prints the validation figures; --json prints one object with threshold, temperature, \
+            ece_before, ece_after, coverage, answered_accuracy, in_scope_accuracy, unknown_recall \
+            (null without unknown-label rows) and examples.
+            """)
+
+        @Argument(help: ArgumentHelp("The model file.", valueName: "model"))
+        var model: String
+
+        @Argument(help: ArgumentHelp("Labeled validation CSV files with a header row.", valueName: "val.csv"))
+        var validationFiles: [String]
+
+        @Option(name: [.short, .long], help: ArgumentHelp("Where to write the calibrated model.", valueName: "model"))
+        var output: String
+
+        @OptionGroup var calibration: CalibrationOptions
+        @OptionGroup var columns: ColumnOptions
+        @OptionGroup var threads: ThreadOptions
+        @OptionGroup var format: JSONOption
+
+        func validate() throws {
+            if validationFiles.isEmpty { throw ValidationError("give at least one validation file") }
+        }
+
+        func run() throws {
+            let storage = try ModelFile.load(path: model)
+            let unknownLabel = calibration.unknownLabel ?? Calibration.from(metadata: storage.metadata).unknownLabel
+            let data = try LabeledDataset.load(paths: validationFiles, textColumn: columns.text, labelColumn: columns.label)
+            let (calibrated, report) = try calibration.calibrate(storage.contents(), on: data, unknownLabel: unknownLabel,
+                                                                 threads: threads.threads)
+            try ModelFile.write(calibrated, to: output)
+            if format.json {
+                Output.printJSON(CalibrationOptions.json(report))
+            } else {
+                print(Output.table(CalibrationOptions.rows(report) + [["model", output]]))
+            }
+        }
+    }
+}
