@@ -59,7 +59,8 @@ public final class Classifier: Sendable {
         self.inverseTemperature = 1 / calibration.temperature
     }
 
-    /// Label scores of `text` (bias plus weighted rows), left in `scratch.scores`.
+    /// Label scores of `text` (bias plus weighted rows), left in `scratch.scores`. For an int8
+    /// model each feature adds `(value × rowScale) × Float(q)` straight from the compact rows.
     /// Returns false when the text has no features.
     @inlinable
     func score(_ text: String, scratch: FeatureScratch) -> Bool {
@@ -73,14 +74,25 @@ public final class Classifier: Sendable {
         }
         scratch.scores.count = k
         let scores = scratch.scores.base
-        let weights = storage.weights.baseAddress!
         let bias = storage.bias.baseAddress!
         scores.update(from: bias, count: k)
         let n = scratch.featureCount
         let buckets = scratch.workspace.buckets.base
         let values = scratch.workspace.values.base
-        for j in 0..<n {
-            RowKernels.addScaledRow(weights + Int(buckets[j]) &* stride, scale: values[j], into: scores, count: k)
+        // One branch per query on the weight encoding; each loop stays a tight, vectorized kernel.
+        if let quantized = storage.quantized {
+            let rows = quantized.values.baseAddress!
+            let rowScales = quantized.scales.baseAddress!
+            for j in 0..<n {
+                let bucket = Int(buckets[j])
+                RowKernels.addScaledInt8Row(rows + bucket &* stride, scale: values[j] * rowScales[bucket],
+                                            into: scores, count: k)
+            }
+        } else {
+            let weights = storage.weights.baseAddress!
+            for j in 0..<n {
+                RowKernels.addScaledRow(weights + Int(buckets[j]) &* stride, scale: values[j], into: scores, count: k)
+            }
         }
         if inverseTemperature != 1 { for c in 0..<k { scores[c] *= inverseTemperature } }
         return n > 0

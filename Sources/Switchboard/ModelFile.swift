@@ -1,22 +1,17 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// Reads and writes Switchboard model files (format version 1).
+/// Reads and writes Switchboard model files (format versions 1 and 2).
 ///
 /// ## Layout
 /// All integers are little-endian and fixed width. Offsets and lengths are in bytes from the
-/// start of the file. The fixed header is 136 bytes:
+/// start of the file. Version 1 (float32 weights) has a 136-byte header; version 2 (int8
+/// weights) is the same header with a sixth section entry, 152 bytes:
 ///
 /// | offset | size | field |
 /// |-------:|-----:|-------|
 /// |   0 | 8 | magic `"SWBOARD\0"` (53 57 42 4F 41 52 44 00) |
-/// |   8 | 4 | format version, UInt32 = 1 |
-/// |  12 | 4 | header length, UInt32 = 136 |
+/// |   8 | 4 | format version, UInt32: 1 or 2 |
+/// |  12 | 4 | header length, UInt32 = 136 (version 1) or 152 (version 2) |
 /// |  16 | 8 | file length, UInt64: total size including the trailing checksum |
-/// |  24 | 4 | flags, UInt32: no flag is defined in version 1, so it must be 0 |
+/// |  24 | 4 | flags, UInt32: bit 0 = int8 weights (version 2 only); every other bit must be 0 |
 /// |  28 | 4 | label count, UInt32, ≥ 1 |
 /// |  32 | 4 | bucket bits, UInt32, in `FeatureConfiguration.bucketBitsRange` |
 /// |  36 | 4 | row stride, UInt32 = `ModelContents.rowStride(forLabels:)` |
@@ -35,56 +30,59 @@ import Darwin
 /// |  88 | 16 | IDF section: offset, length (both 0 when use IDF is 0) |
 /// | 104 | 16 | bias section: offset, length |
 /// | 120 | 16 | weights section: offset, length |
+/// | 136 | 16 | version 2 only: scales section: offset, length (both 0 when flag bit 0 is clear) |
 ///
 /// The writer then lays the sections out in this order (the reader accepts any order that
 /// fits, as long as sections lie between the header and the checksum and do not overlap):
-/// - **labels** at offset 136: for each label, a UInt32 byte count (≥ 1) then that many bytes
-///   of UTF-8. Labels are non-empty and unique; the section holds nothing else.
+/// - **labels** right after the header: for each label, a UInt32 byte count (≥ 1) then that
+///   many bytes of UTF-8. Labels are non-empty and unique; the section holds nothing else.
 /// - **metadata** right after the labels: UTF-8 JSON text, no terminator.
 /// - zero padding to a multiple of 64, then **IDF** (if present): `bucketCount` Float32.
 /// - zero padding to a multiple of 64, then **bias**: `labelCount` Float32.
-/// - zero padding to a multiple of 64, then **weights**: `bucketCount × rowStride` Float32,
-///   feature-major (`weights[bucket * rowStride + label]`), padding columns zero.
+/// - with flag bit 0 only: zero padding to a multiple of 64, then **scales**: `bucketCount`
+///   Float32, one per weight row.
+/// - zero padding to a multiple of 64, then **weights**: `bucketCount × rowStride` values,
+///   feature-major (`weights[bucket * rowStride + label]`), padding columns zero. Float32
+///   without flag bit 0; with it, Int8 `q`, the weight being `scales[bucket] × q`.
 /// - the last 8 bytes: XXH64 (seed 0) of every byte before them, UInt64.
 ///
-/// Floats are IEEE-754 binary32, little-endian. Float sections start 64-byte aligned in the
-/// file, and `mmap` returns page-aligned memory, so the loader uses them in place.
+/// Floats are IEEE-754 binary32, little-endian. Float and int8 sections start 64-byte aligned
+/// in the file, and `mmap` returns page-aligned memory, so the loader uses them in place.
+/// The writer produces version 1 for float weights (byte-identical to earlier builds) and
+/// version 2 only for int8 weights; the reader accepts both, and a version-2 file without
+/// flag bit 0 (float weights, no scales).
 public enum ModelFile {
     /// The first 8 bytes of every model file: `"SWBOARD\0"`. Readable in a hex dump; the NUL
     /// makes text tools treat the file as binary and keeps the magic exactly 8 bytes.
     public static let magic: [UInt8] = Array("SWBOARD\0".utf8)
-    /// The format version this build writes and the only one it reads.
-    public static let currentVersion: UInt32 = 1
+    /// The newest format version: this build reads versions 1 and 2, and writes 1 for float
+    /// weights and 2 for int8 weights.
+    public static let currentVersion: UInt32 = 2
+    /// The format versions this build reads.
+    public static let supportedVersions: ClosedRange<UInt32> = 1 ... currentVersion
 
-    /// Serializes `contents` to the version-1 byte format.
+    /// Serializes `contents`: format version 1 for float weights, 2 for int8 weights.
     ///
     /// Throws `ModelFileError.inconsistent` (path `"<memory>"`) if the contents are invalid:
     /// no labels, empty or duplicate labels, counts that do not match, a feature configuration
     /// with a `problem`, IDF present/absent against `features.useIDF` or of the wrong count,
-    /// or `rowStride` other than `ModelContents.rowStride(forLabels:)`.
+    /// `rowStride` other than `ModelContents.rowStride(forLabels:)`, or int8 weights with float
+    /// weights too, counts that do not match, or a negative or non-finite row scale.
     public static func encode(_ contents: ModelContents) throws(ModelFileError) -> [UInt8] {
         if let reason = problem(in: contents) { throw .inconsistent(path: "<memory>", reason: reason) }
         typealias L = ModelFileLayout
         let labelBytes = contents.labels.map { Array($0.utf8) }
-        let labelsLength = labelBytes.reduce(0) { $0 + 4 + $1.count }
         let metadata = Array(contents.metadata.utf8)
-        let metadataOffset = L.headerSize + labelsLength
-        var end = metadataOffset + metadata.count
-        var idfSection = (offset: 0, length: 0)
-        if let idf = contents.idf {
-            idfSection = (L.aligned(end), idf.count * 4)
-            end = idfSection.offset + idfSection.length
-        }
-        let biasSection = (offset: L.aligned(end), length: contents.bias.count * 4)
-        let weightsSection = (offset: L.aligned(biasSection.offset + biasSection.length), length: contents.weights.count * 4)
-        let fileLength = weightsSection.offset + weightsSection.length + L.checksumSize
+        let plan = L.plan(labelsLength: labelBytes.reduce(0) { $0 + 4 + $1.count }, metadataLength: metadata.count,
+                          labelCount: contents.labels.count, features: contents.features,
+                          encoding: contents.weightEncoding)
 
-        var w = ByteWriter(capacity: fileLength)
+        var w = ByteWriter(capacity: plan.fileLength)
         w.append(bytes: magic)
-        w.append(currentVersion)
-        w.append(UInt32(L.headerSize))
-        w.append(UInt64(fileLength))
-        w.append(UInt32(0)) // flags
+        w.append(plan.version)
+        w.append(UInt32(plan.headerSize))
+        w.append(UInt64(plan.fileLength))
+        w.append(contents.quantized == nil ? UInt32(0) : L.int8WeightsFlag)
         w.append(UInt32(contents.labels.count))
         let f = contents.features
         w.append(UInt32(f.bucketBits))
@@ -94,12 +92,11 @@ public enum ModelFile {
         w.append(UInt8(0)) // reserved
         w.append(FeatureConfiguration.hashID)
         w.append(UInt32(0)) // reserved
-        for (offset, length) in [(L.headerSize, labelsLength), (metadataOffset, metadata.count), idfSection,
-                                 biasSection, weightsSection] {
-            w.append(UInt64(offset))
-            w.append(UInt64(length))
+        for section in L.Section.listed(inVersion: plan.version) {
+            w.append(UInt64(plan[section].offset))
+            w.append(UInt64(plan[section].length))
         }
-        assert(w.count == L.headerSize)
+        assert(w.count == plan.headerSize)
         for label in labelBytes {
             w.append(UInt32(label.count))
             w.append(bytes: label)
@@ -111,84 +108,41 @@ public enum ModelFile {
         }
         w.pad(toMultipleOf: L.floatAlignment)
         w.append(floats: contents.bias)
-        w.pad(toMultipleOf: L.floatAlignment)
-        w.append(floats: contents.weights)
+        if let quantized = contents.quantized {
+            w.pad(toMultipleOf: L.floatAlignment)
+            assert(w.count == plan[.scales].offset)
+            w.append(floats: quantized.scales)
+            w.pad(toMultipleOf: L.floatAlignment)
+            quantized.values.withUnsafeBytes { w.append(bytes: $0) }
+        } else {
+            w.pad(toMultipleOf: L.floatAlignment)
+            w.append(floats: contents.weights)
+        }
+        assert(w.count + L.checksumSize == plan.fileLength)
         w.append(w.bytes.withUnsafeBytes { XXH64.hash($0) })
-        assert(w.count == fileLength)
         return w.bytes
     }
 
-    /// Writes `contents` to `path` atomically.
-    ///
-    /// The bytes go to a new temporary file in the same directory (`.NAME.tmp-PID-RANDOM`),
-    /// which is flushed with `fsync` and then renamed over `path`. Readers therefore see either
-    /// the old file or the complete new one, never a partial file, and a model that is already
-    /// memory-mapped keeps its old contents. The temporary file is removed on any failure.
-    /// If `path` is a symbolic link, the link itself is replaced by the new file.
-    /// Throws `ModelFileError.inconsistent` for invalid contents and `.writeFailed` otherwise.
-    public static func write(_ contents: ModelContents, to path: String) throws(ModelFileError) {
-        let bytes: [UInt8]
-        do {
-            bytes = try encode(contents)
-        } catch {
-            if case .inconsistent(_, let reason) = error { throw .inconsistent(path: path, reason: reason) }
-            throw error
-        }
-        try writeAtomically(bytes, to: path)
+    /// The size in bytes of the model file `encode` would write for a model with these labels,
+    /// `metadataLength` bytes of metadata, `features` and weight encoding.
+    public static func encodedByteCount(labels: [String], metadataLength: Int, features: FeatureConfiguration,
+                                        encoding: WeightEncoding) -> Int {
+        ModelFileLayout.plan(labelsLength: labels.reduce(0) { $0 + 4 + $1.utf8.count }, metadataLength: metadataLength,
+                             labelCount: labels.count, features: features, encoding: encoding).fileLength
     }
 
-    /// Writes `bytes` via a synced temporary file and `rename`.
-    static func writeAtomically(_ bytes: [UInt8], to path: String) throws(ModelFileError) {
-        func failure(_ step: String, _ code: Int32) -> ModelFileError {
-            .writeFailed(path: path, reason: "\(step): \(String(cString: strerror(code)))")
-        }
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { String(path[...$0]) } ?? ""
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        guard !name.isEmpty, name != ".", name != ".." else {
-            throw .writeFailed(path: path, reason: "the path names a directory, not a file")
-        }
-        let suffix = String(UInt64.random(in: 0 ... .max), radix: 16)
-        let temporary = "\(directory).\(name).tmp-\(getpid())-\(suffix)"
-        // 0o644: owner read/write, everyone else read (further limited by the umask), as for
-        // any ordinary data file. O_EXCL: never reuse or follow an existing file.
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            let code = errno // read before anything else can change it
-            throw failure("cannot create a temporary file in '\(directory.isEmpty ? "." : directory)'", code)
-        }
-        var descriptor: Int32? = fd
-        defer {
-            if let open = descriptor { _ = close(open) }
-        }
-        do throws(ModelFileError) {
-            var written = 0
-            while written < bytes.count {
-                let result = bytes.withUnsafeBytes { buffer -> Int in
-                    guard let base = buffer.baseAddress else { return 0 }
-                    return systemWrite(fd, base + written, buffer.count - written)
-                }
-                if result < 0 {
-                    if errno == EINTR { continue }
-                    throw failure("write", errno)
-                }
-                if result == 0 { throw ModelFileError.writeFailed(path: path, reason: "write made no progress") }
-                written += result
-            }
-            if fsync(fd) != 0 { throw failure("fsync", errno) }
-            descriptor = nil
-            if close(fd) != 0 { throw failure("close", errno) }
-            if rename(temporary, path) != 0 { throw failure("rename", errno) }
-        } catch {
-            _ = unlink(temporary) // the deferred close still runs if the descriptor is open
-            throw error
-        }
-        // Make the rename itself durable. Best effort: some file systems refuse to fsync a
-        // directory, and the destination already holds the complete new file either way.
-        let directoryFD = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if directoryFD >= 0 {
-            _ = fsync(directoryFD)
-            _ = close(directoryFD)
+    /// The largest bucket bits, at most `maximumBits`, whose model file (as `encodedByteCount`
+    /// with `features` otherwise unchanged) is at most `budget` bytes; nil when even the
+    /// smallest bucket count is too large.
+    public static func largestBucketBits(fitting budget: Int, labels: [String], metadataLength: Int,
+                                         features: FeatureConfiguration, encoding: WeightEncoding,
+                                         maximumBits: Int = FeatureConfiguration.bucketBitsRange.upperBound) -> Int? {
+        let range = FeatureConfiguration.bucketBitsRange
+        return stride(from: min(maximumBits, range.upperBound), through: range.lowerBound, by: -1).first { bits in
+            var candidate = features
+            candidate.bucketBits = bits
+            return encodedByteCount(labels: labels, metadataLength: metadataLength, features: candidate,
+                                    encoding: encoding) <= budget
         }
     }
 
@@ -216,7 +170,18 @@ public enum ModelFile {
         default: break
         }
         let (weightCount, overflow) = features.bucketCount.multipliedReportingOverflow(by: contents.rowStride)
-        if overflow || contents.weights.count != weightCount {
+        if let quantized = contents.quantized {
+            if !contents.weights.isEmpty { return "float weights given as well as int8 weights" }
+            if overflow || quantized.values.count != weightCount {
+                return "\(quantized.values.count) int8 weights, expected \(features.bucketCount) × \(contents.rowStride)"
+            }
+            if quantized.scales.count != features.bucketCount {
+                return "\(quantized.scales.count) row scales, expected \(features.bucketCount)"
+            }
+            if let index = quantized.scales.firstIndex(where: { !($0 >= 0 && $0.isFinite) }) {
+                return "row scale \(index) is \(quantized.scales[index]), expected a finite value ≥ 0"
+            }
+        } else if overflow || contents.weights.count != weightCount {
             return "\(contents.weights.count) weights, expected \(features.bucketCount) × \(contents.rowStride)"
         }
         if contents.bias.count != labels.count { return "\(contents.bias.count) biases for \(labels.count) labels" }
@@ -224,50 +189,3 @@ public enum ModelFile {
     }
 }
 
-/// `write(2)`, named so it does not clash with `ModelFile.write(_:to:)`.
-private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    return Glibc.write(fd, buffer, count)
-    #else
-    return Darwin.write(fd, buffer, count)
-    #endif
-}
-
-/// Byte positions and sizes of the version-1 format (see `ModelFile`).
-enum ModelFileLayout {
-    /// Size of the fixed header; labels start right after it.
-    static let headerSize = 136
-    /// Size of the trailing XXH64 checksum.
-    static let checksumSize = 8
-    /// Smallest file that can hold a header and a checksum.
-    static let minimumFileSize = headerSize + checksumSize
-    /// Float sections start on multiples of 64 bytes: a cache line, and a multiple of the
-    /// 32-byte SIMD alignment the row stride is designed for.
-    static let floatAlignment = 64
-
-    static let versionOffset = 8
-    static let headerLengthOffset = 12
-    static let fileLengthOffset = 16
-    static let flagsOffset = 24
-    static let labelCountOffset = 28
-    static let bucketBitsOffset = 32
-    static let rowStrideOffset = 36
-    /// Four UInt8: word min, word max, char min, char max.
-    static let nGramOffset = 40
-    /// Three UInt8 booleans (fold, sublinear, IDF) then a reserved zero byte.
-    static let booleansOffset = 44
-    static let hashIDOffset = 48
-    static let reservedOffset = 52
-    /// Five (offset, length) UInt64 pairs, in `Section` order.
-    static let sectionTableOffset = 56
-
-    /// The sections, in section-table order.
-    enum Section: Int, CaseIterable {
-        case labels, metadata, idf, bias, weights
-        /// Where this section's (offset, length) pair sits in the header.
-        var tableOffset: Int { ModelFileLayout.sectionTableOffset + rawValue * 16 }
-    }
-
-    /// `value` rounded up to a multiple of `floatAlignment`.
-    static func aligned(_ value: Int) -> Int { (value + floatAlignment - 1) & ~(floatAlignment - 1) }
-}

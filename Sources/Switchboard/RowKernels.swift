@@ -10,6 +10,15 @@ public enum RowKernels {
         for c in 0..<count { out[c] += scale * row[c] }
     }
 
+    /// `out[0..<count] += scale * Float(row[c])` for an int8 weight row, `scale` being the
+    /// feature value times the row's scale. The loop vectorizes by itself (sign-extend 8 → 32
+    /// bits, convert, multiply-add), so a query reads a quarter of the float row's bytes.
+    @inlinable @inline(__always)
+    public static func addScaledInt8Row(_ row: UnsafePointer<Int8>, scale: Float,
+                                        into out: UnsafeMutablePointer<Float>, count: Int) {
+        for c in 0..<count { out[c] += scale * Float(row[c]) }
+    }
+
     /// In-place softmax (max-shifted for stability).
     @inlinable
     public static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {

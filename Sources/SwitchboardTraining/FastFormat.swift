@@ -9,7 +9,7 @@ public enum FastFormat {
     public static func appendFixed4(_ value: Float, to out: inout [UInt8]) {
         let scaled = Double(value) * 10_000
         // Below 10 (scaled 100,000) the text is always "D.DDDD": build it in one 8-byte word.
-        guard scaled < 99_999.5 else { return appendLargeFixed4(scaled, to: &out) }
+        if scaled >= 99_999.5 { return appendLargeFixed4(scaled, to: &out) }  // NaN stays here, as 0
         let n = scaled >= 0 ? Int(scaled.rounded()) : 0
         let zero = UInt64(UInt8(ascii: "0"))
         var word = (zero + UInt64(n / 10_000)) | UInt64(UInt8(ascii: ".")) << 8

@@ -8,8 +8,10 @@ extension SwitchboardCommand {
             abstract: "Describe a model file: labels, features, size and training metadata.",
             discussion: """
             The whole file is validated first (checksum included). --json prints one object with \
-            format_version, labels (names), label_count, features {...}, row_stride, model_bytes \
-            and metadata (the training options, as a JSON object).
+            format_version, labels (names), label_count, features {...}, row_stride, model_bytes, \
+            weight_encoding (float32 or int8), size_breakdown {header_labels_metadata, idf, bias, \
+            weights, scales, padding, checksum: bytes, adding up to model_bytes} and metadata \
+            (the training options, as a JSON object).
             """)
 
         @Argument(help: ArgumentHelp("The model file.", valueName: "model"))
@@ -39,7 +41,15 @@ extension SwitchboardCommand {
             ["format_version": .number(Int(s.formatVersion)), "labels": .array(s.labels.map(JSON.string)),
              "label_count": .number(s.labels.count), "features": json(s.features), "row_stride": .number(s.rowStride),
              "model": .string(s.source), "model_bytes": .number(s.byteCount),
+             "weight_encoding": .string(s.weightEncoding.rawValue),
+             "size_breakdown": .object(sizeRows(s.sizeBreakdown).mapValues(JSON.number)),
              "metadata": JSON.parse(s.metadata) ?? .string(s.metadata)]
+        }
+
+        /// Bytes per part of the file, with the header, labels and metadata counted together.
+        static func sizeRows(_ b: ModelSizeBreakdown) -> [String: Int] {
+            ["header_labels_metadata": b.header + b.labels + b.metadata, "idf": b.idf, "bias": b.bias,
+             "weights": b.weights, "scales": b.scales, "padding": b.padding, "checksum": b.checksum]
         }
 
         static func text(_ s: ModelStorage) -> String {
@@ -48,14 +58,19 @@ extension SwitchboardCommand {
             func yesNo(_ b: Bool) -> String { b ? "yes" : "no" }
             let summary = Output.table([
                 ["model", s.source], ["format version", "\(s.formatVersion)"], ["size", Output.bytes(s.byteCount)],
+                ["weights", s.weightEncoding == .int8 ? "int8 (one float32 scale per row)" : "float32"],
                 ["labels", "\(s.labels.count)"], ["buckets", "\(f.bucketCount) (2^\(f.bucketBits))"],
-                ["row stride", "\(s.rowStride) floats"], ["word n-grams", range(f.wordNGramMin, f.wordNGramMax)],
+                ["row stride", "\(s.rowStride) \(s.weightEncoding == .int8 ? "int8 values" : "floats")"], ["word n-grams", range(f.wordNGramMin, f.wordNGramMax)],
                 ["char n-grams", range(f.charNGramMin, f.charNGramMax)], ["fold diacritics", yesNo(f.foldDiacritics)],
                 ["sublinear tf", yesNo(f.sublinearTF)], ["idf", yesNo(f.useIDF)],
             ])
+            let b = s.sizeBreakdown
+            let parts = [("header+labels+metadata", b.header + b.labels + b.metadata), ("idf", b.idf), ("bias", b.bias),
+                         ("weights", b.weights), ("scales", b.scales), ("padding", b.padding), ("checksum", b.checksum)]
+            let sizes = Output.table(parts.map { ["  " + $0.0, Output.bytes($0.1)] })
             let labels = s.labels.map { "  " + $0 }.joined(separator: "\n")
             let metadata = JSON.parse(s.metadata)?.rendered(pretty: true) ?? s.metadata
-            return summary + "\n\nlabels:\n" + labels + "\n\nmetadata:\n" + metadata
+            return summary + "\n\nsize breakdown:\n" + sizes + "\n\nlabels:\n" + labels + "\n\nmetadata:\n" + metadata
         }
     }
 }

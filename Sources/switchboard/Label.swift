@@ -170,6 +170,13 @@ final class AtomicOutput {
         let url = URL(fileURLWithPath: path)
         var template = Array(url.deletingLastPathComponent().appendingPathComponent(
             ".\(url.lastPathComponent).switchboard-XXXXXX").path.utf8CString)
+        // Block SIGINT and SIGTERM until the handler knows the file, so none can leave it behind.
+        var signals = sigset_t(), previous = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &signals, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
         fd = mkstemp(&template)
         guard fd >= 0 else { throw CLIError("cannot create a file beside '\(path)': \(String(cString: strerror(errno)))") }
         temporaryPath = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

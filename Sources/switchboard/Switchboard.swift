@@ -12,7 +12,8 @@ struct SwitchboardCommand: ParsableCommand {
         1 failure (bad data, unreadable or corrupt model, I/O), 64 invalid command line.
         """,
         version: "0.1.0",
-        subcommands: [Train.self, Evaluate.self, Calibrate.self, Predict.self, Inspect.self, Bench.self, Label.self])
+        subcommands: [Train.self, Evaluate.self, Calibrate.self, Predict.self, Inspect.self, Bench.self, Label.self,
+                      Compress.self])
 
     /// Parses the command line and runs the chosen subcommand, reporting errors as
     /// `switchboard: error: ...` with the exit codes of `ExitStatus`.

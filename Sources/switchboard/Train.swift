@@ -39,8 +39,8 @@ struct HyperparameterOptions: ParsableArguments {
     @Option(name: .customLong("l2"), help: ArgumentHelp("L2 penalty (weight decay); 0 disables it.", valueName: "penalty"))
     var l2 = defaults.l2
 
-    @Option(help: ArgumentHelp("Hash features into 2^bits buckets (\(FeatureConfiguration.bucketBitsRange)).", valueName: "bits"))
-    var bucketBits = defaults.features.bucketBits
+    @Option(help: ArgumentHelp("Hash features into 2^bits buckets (\(FeatureConfiguration.bucketBitsRange); default: \(defaults.features.bucketBits), or what fits --max-size).", valueName: "bits"))
+    var bucketBits: Int?
 
     @Option(name: .customLong("word-ngrams"), help: ArgumentHelp("Word n-gram lengths, MIN-MAX; 0 disables.", valueName: "min-max"))
     var wordNGrams = NGramRange(min: defaults.features.wordNGramMin, max: defaults.features.wordNGramMax)
@@ -70,7 +70,7 @@ struct HyperparameterOptions: ParsableArguments {
     func parameters(seed: UInt64, threads: Int) -> TrainingParameters {
         var p = TrainingParameters()
         p.features = FeatureConfiguration(
-            bucketBits: bucketBits, wordNGramMin: wordNGrams.min, wordNGramMax: wordNGrams.max,
+            bucketBits: bucketBits ?? Self.defaults.features.bucketBits, wordNGramMin: wordNGrams.min, wordNGramMax: wordNGrams.max,
             charNGramMin: charNGrams.min, charNGramMax: charNGrams.max, foldDiacritics: foldDiacritics,
             sublinearTF: sublinearTF, useIDF: idf)
         p.epochs = epochs
@@ -101,6 +101,10 @@ extension SwitchboardCommand {
             and writes the calibrated model; JSON then adds "calibration" (calibrate's object). \
             Rows with the unknown label are left out of early stopping. --validation may be \
             repeated (e.g. val.csv and oos_val.csv); the files are concatenated.
+            Compact models: --compact writes int8 weights (as `switchboard compress`, after any \
+            calibration); --max-size SIZE (2MB, 500KB, 2MiB; MB = 1e6 bytes) implies it and, before \
+            training, lowers the bucket bits to the largest that fit (an explicit --bucket-bits that \
+            does not fit is a usage error). JSON adds weight_encoding and bucket_bits.
             """)
 
         @Argument(help: ArgumentHelp("Training data: CSV with a header row.", valueName: "train.csv"))
@@ -108,6 +112,13 @@ extension SwitchboardCommand {
 
         @Option(name: [.short, .long], help: ArgumentHelp("Where to write the model.", valueName: "model"))
         var output: String
+
+        @Flag(help: "Write int8 weights (format version 2): a quarter of the float model's size, same accuracy.")
+        var compact = false
+
+        @Option(help: ArgumentHelp("Write an int8 model of at most this size (2MB, 500KB, 2MiB) with the most buckets that fit; implies --compact.",
+                                   valueName: "size"))
+        var maxSize: ByteSize?
 
         @Option(parsing: .singleValue,
                 help: ArgumentHelp("Validation CSV for early stopping (same columns); may be repeated.", valueName: "val.csv"))
@@ -153,7 +164,11 @@ extension SwitchboardCommand {
             let stopping = held.map { h in
                 isCalibrating ? zip(h.texts, h.labels).filter { $0.1 != unknownLabel } : Array(zip(h.texts, h.labels))
             }
-            let parameters = hyperparameters.parameters(seed: seed, threads: threads.threads)
+            var parameters = hyperparameters.parameters(seed: seed, threads: threads.threads)
+            if let maxSize {
+                parameters.features.bucketBits = try bucketBits(fitting: maxSize, labels: Set(data.labels).sorted(),
+                                                                features: parameters.features)
+            }
             var (contents, report) = try Trainer.train(
                 texts: data.texts, labels: data.labels, validation: stopping.map { ($0.map(\.0), $0.map(\.1)) },
                 parameters: parameters, progress: Output.stderrIsTerminal ? Self.showProgress(of: parameters) : nil)
@@ -162,18 +177,25 @@ extension SwitchboardCommand {
                 (contents, calibrated) = try calibration.calibrate(contents, on: held, unknownLabel: unknownLabel,
                                                                    threads: threads.threads)
             }
+            contents = try compacted(contents)
             try ModelFile.write(contents, to: output)
             let bytes = try Output.fileSize(output)
             let seconds = (clock.now - start) / .seconds(1)
             if format.json {
                 var json = summaryJSON(report, bytes: bytes, seconds: seconds)
+                if case .object(var object) = json {
+                    object["weight_encoding"] = .string(contents.weightEncoding.rawValue)
+                    object["bucket_bits"] = .number(contents.features.bucketBits)
+                    json = .object(object)
+                }
                 if let calibrated, case .object(var object) = json {
                     object["calibration"] = CalibrationOptions.json(calibrated)
                     json = .object(object)
                 }
                 Output.printJSON(json)
             } else {
-                var text = summaryText(report, bytes: bytes, seconds: seconds)
+                var text = summaryText(report, bytes: bytes, seconds: seconds,
+                                       weights: isCompact ? "int8, 2^\(contents.features.bucketBits) buckets" : nil)
                 if let calibrated { text += "\n\ncalibration\n" + Output.table(CalibrationOptions.rows(calibrated)) }
                 print(text)
             }
@@ -201,13 +223,14 @@ extension SwitchboardCommand {
             return .object(object)
         }
 
-        func summaryText(_ r: TrainingReport, bytes: Int, seconds: Double) -> String {
+        func summaryText(_ r: TrainingReport, bytes: Int, seconds: Double, weights: String? = nil) -> String {
             var rows = [["examples", "\(r.examples)"], ["labels", "\(r.labels)"],
                         ["epochs", "\(r.epochs) (best \(r.bestEpoch))"]]
             if let a = r.validationAccuracy {
                 rows.append(["validation accuracy", "\(Output.fixed(a)) on \(r.validationExamples) examples"])
             }
             rows += [["seconds", Output.fixed(seconds, 2)], ["model", "\(output), \(Output.bytes(bytes))"]]
+            if let weights { rows.append(["weights", weights]) }
             return Output.table(rows)
         }
     }

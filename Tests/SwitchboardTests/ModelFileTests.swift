@@ -94,7 +94,7 @@ import Testing
         let storage = try ModelFile.decode(bytes, source: "test")
         #expect(storage.contents() == contents)
         #expect(storage.labels == ["alarm", "music", "café ☕"])
-        #expect(storage.formatVersion == ModelFile.currentVersion && storage.byteCount == bytes.count && storage.source == "test")
+        #expect(storage.formatVersion == 1 && storage.byteCount == bytes.count && storage.source == "test")
         #expect(storage.weights.count == 1024 * 8 && storage.bias.count == 3 && (storage.idf?.count ?? 0) == (idf ? 1024 : 0))
         for buffer in [storage.weights, storage.bias] + (storage.idf.map { [$0] } ?? []) {
             #expect(Int(bitPattern: buffer.baseAddress) % 64 == 0)
@@ -193,8 +193,8 @@ import Testing
         #expect(Self.error { _ = try ModelFile.decode(Self.patched(bytes) { $0[0] = UInt8(ascii: "X") }) }
             == .notAModelFile(path: "<memory>"))
         #expect(Self.error { _ = try ModelFile.decode(Array("hello world, not a model".utf8)) } == .notAModelFile(path: "<memory>"))
-        let future = Self.patched(bytes) { Self.put(UInt32(2), at: Layout.versionOffset, in: &$0) }
-        #expect(Self.error { _ = try ModelFile.decode(future, source: "f.swb") } == .unsupportedVersion(path: "f.swb", version: 2))
+        let future = Self.patched(bytes) { Self.put(UInt32(3), at: Layout.versionOffset, in: &$0) }
+        #expect(Self.error { _ = try ModelFile.decode(future, source: "f.swb") } == .unsupportedVersion(path: "f.swb", version: 3))
     }
 
     @Test func everyTruncationIsRejected() throws {

@@ -1,0 +1,91 @@
+/// Byte positions and sizes of the model file format (see `ModelFile`).
+enum ModelFileLayout {
+    /// Size of the version-1 header (five sections); labels start right after it.
+    static let headerSize = 136
+    /// Size of the version-2 header: the version-1 header plus one 16-byte section entry (scales).
+    static let headerSizeV2 = headerSize + 16
+    /// Size of the trailing XXH64 checksum.
+    static let checksumSize = 8
+    /// Smallest file that can hold a header and a checksum (of the smallest, version-1, header).
+    static let minimumFileSize = headerSize + checksumSize
+    /// Float sections start on multiples of 64 bytes: a cache line, and a multiple of the
+    /// 32-byte SIMD alignment the row stride is designed for. Int8 weights use the same.
+    static let floatAlignment = 64
+
+    static let versionOffset = 8
+    static let headerLengthOffset = 12
+    static let fileLengthOffset = 16
+    static let flagsOffset = 24
+    static let labelCountOffset = 28
+    static let bucketBitsOffset = 32
+    static let rowStrideOffset = 36
+    /// Four UInt8: word min, word max, char min, char max.
+    static let nGramOffset = 40
+    /// Three UInt8 booleans (fold, sublinear, IDF) then a reserved zero byte.
+    static let booleansOffset = 44
+    static let hashIDOffset = 48
+    static let reservedOffset = 52
+    /// (offset, length) UInt64 pairs, in `Section` order: five in version 1, six in version 2.
+    static let sectionTableOffset = 56
+
+    /// Flag bit 0 (version 2 only): the weights section holds Int8 values and the scales section
+    /// one Float32 per bucket.
+    static let int8WeightsFlag: UInt32 = 1 << 0
+
+    /// The sections, in section-table order.
+    enum Section: Int, CaseIterable {
+        case labels, metadata, idf, bias, weights, scales
+        /// Where this section's (offset, length) pair sits in the header.
+        var tableOffset: Int { ModelFileLayout.sectionTableOffset + rawValue * 16 }
+        /// The sections a file of format `version` lists in its header.
+        static func listed(inVersion version: UInt32) -> [Section] {
+            version >= 2 ? allCases : [.labels, .metadata, .idf, .bias, .weights]
+        }
+    }
+
+    /// Header size of format `version` (1 or 2).
+    static func headerSize(version: UInt32) -> Int { version >= 2 ? headerSizeV2 : headerSize }
+
+    /// The format version written for a weight encoding: 1 for float32 (unchanged since
+    /// version 1), 2 for int8.
+    static func version(for encoding: WeightEncoding) -> UInt32 { encoding == .float32 ? 1 : 2 }
+
+    /// `value` rounded up to a multiple of `floatAlignment`.
+    static func aligned(_ value: Int) -> Int { (value + floatAlignment - 1) & ~(floatAlignment - 1) }
+
+    /// Where every section of a model goes, as the writer lays it out.
+    struct Plan {
+        var version: UInt32
+        var headerSize: Int
+        /// (offset, length) per section; absent sections (IDF without IDF, scales for float
+        /// weights) are (0, 0).
+        var sections: [Section: (offset: Int, length: Int)]
+        /// Total bytes, checksum included.
+        var fileLength: Int
+
+        /// The section's (offset, length), (0, 0) when absent.
+        subscript(_ section: Section) -> (offset: Int, length: Int) { sections[section] ?? (0, 0) }
+    }
+
+    /// The layout of a model with these sizes: labels at the end of the header, metadata right
+    /// after them, then (each 64-byte aligned) IDF if used, bias, scales for int8, weights,
+    /// and the checksum. `labelsLength` counts each label's 4-byte length prefix.
+    static func plan(labelsLength: Int, metadataLength: Int, labelCount: Int,
+                     features: FeatureConfiguration, encoding: WeightEncoding) -> Plan {
+        let version = version(for: encoding)
+        let header = headerSize(version: version)
+        var sections: [Section: (offset: Int, length: Int)] = [
+            .labels: (header, labelsLength), .metadata: (header + labelsLength, metadataLength)]
+        var end = header + labelsLength + metadataLength
+        func place(_ section: Section, _ length: Int) {
+            sections[section] = (aligned(end), length)
+            end = aligned(end) + length
+        }
+        let floatSize = MemoryLayout<Float>.size
+        if features.useIDF { place(.idf, features.bucketCount * floatSize) }
+        place(.bias, labelCount * floatSize)
+        if encoding == .int8 { place(.scales, features.bucketCount * floatSize) }
+        place(.weights, features.bucketCount * ModelContents.rowStride(forLabels: labelCount) * encoding.bytesPerWeight)
+        return Plan(version: version, headerSize: header, sections: sections, fileLength: end + checksumSize)
+    }
+}
