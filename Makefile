@@ -37,7 +37,7 @@ models: build
 	$(BIN) train Data/train.csv --output Models/demo.model --seed $(SEED)
 
 ## Benchmark against fastText and scikit-learn (benchmarks/README.md): writes benchmarks/RESULTS.md
-## and benchmarks/results.json; about 20 minutes on 2 cores. BENCH_QUICK=1 for a short trial run.
+## and benchmarks/results.json; about 15 minutes on 2 cores. BENCH_QUICK=1 for a short trial run.
 BENCH_VENV := benchmarks/.venv
 bench: build $(BENCH_VENV)/.installed
 	@dpkg -s fasttext >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \

@@ -16,7 +16,8 @@ Environment (all optional):
   BENCH_LATENCY_QUERIES  single queries timed per latency run (default 5000)
   BENCH_SCALING          Switchboard scaling sizes, or "none" (default 10000,100000,1000000)
   BENCH_SCALING_FASTTEXT fastText strong scaling sizes, or "none" (default 10000,100000)
-  BENCH_OUT              where RESULTS.md and results.json go (default benchmarks/)
+  BENCH_OUT              where RESULTS.md and results.json go (default benchmarks/, or
+                         benchmarks/out/quick/ with BENCH_QUICK=1)
   BENCH_QUICK=1          a small development run: 1 run, 10k label rows, 1000 queries, 10k scaling
 """
 
@@ -81,7 +82,8 @@ def configuration():
                                              "10000" if quick else "10000,100000,1000000")],
         "scaling_fasttext": [int(n) for n in env_list("BENCH_SCALING_FASTTEXT",
                                                       "10000" if quick else "10000,100000")],
-        "out": os.environ.get("BENCH_OUT", HERE),
+        # A quick run never overwrites the full run's RESULTS.md.
+        "out": os.environ.get("BENCH_OUT", os.path.join(SCRATCH, "quick") if quick else HERE),
         "quick": quick,
     }
     config["switchboard_bin"] = os.path.abspath(os.path.join(ROOT, config["switchboard_bin"]))

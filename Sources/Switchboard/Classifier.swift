@@ -59,11 +59,22 @@ public final class Classifier: Sendable {
         self.inverseTemperature = 1 / calibration.temperature
     }
 
-    /// Label scores of `text` (bias plus weighted rows), left in `scratch.scores`. For an int8
-    /// model each feature adds `(value × rowScale) × Float(q)` straight from the compact rows.
-    /// Returns false when the text has no features.
+    /// Label scores of `text` (bias plus weighted rows, divided by the calibration temperature),
+    /// left in `scratch.scores`. Returns false when the text has no features.
     @inlinable
     func score(_ text: String, scratch: FeatureScratch) -> Bool {
+        let hasFeatures = accumulate(text, scratch: scratch)
+        if inverseTemperature != 1 {
+            let scores = scratch.scores.base
+            for c in 0..<labels.count { scores[c] *= inverseTemperature }
+        }
+        return hasFeatures
+    }
+
+    /// The raw label scores of `text` (bias plus weighted rows, at temperature 1), left in
+    /// `scratch.scores`. Returns false when the text has no features.
+    @inlinable
+    func accumulate(_ text: String, scratch: FeatureScratch) -> Bool {
         extractor.extract(text, idf: storage.idf, into: scratch)
         let k = labels.count
         let stride = storage.rowStride
@@ -76,26 +87,38 @@ public final class Classifier: Sendable {
         let scores = scratch.scores.base
         let bias = storage.bias.baseAddress!
         scores.update(from: bias, count: k)
+        // The kernels run over the whole padded row (`stride`, a multiple of 8) so that their
+        // vector loops have no scalar tail; padding weights are 0 and these lanes are never read.
+        (scores + k).update(repeating: 0, count: stride - k)
         let n = scratch.featureCount
         let buckets = scratch.workspace.buckets.base
         let values = scratch.workspace.values.base
         // One branch per query on the weight encoding; each loop stays a tight, vectorized kernel.
+        // An int8 model adds `(value × rowScale) × Float(q)` straight from the compact rows.
         if let quantized = storage.quantized {
             let rows = quantized.values.baseAddress!
             let rowScales = quantized.scales.baseAddress!
             for j in 0..<n {
                 let bucket = Int(buckets[j])
                 RowKernels.addScaledInt8Row(rows + bucket &* stride, scale: values[j] * rowScales[bucket],
-                                            into: scores, count: k)
+                                            into: scores, count: stride)
             }
         } else {
             let weights = storage.weights.baseAddress!
             for j in 0..<n {
-                RowKernels.addScaledRow(weights + Int(buckets[j]) &* stride, scale: values[j], into: scores, count: k)
+                RowKernels.addScaledRow(weights + Int(buckets[j]) &* stride, scale: values[j], into: scores, count: stride)
             }
         }
-        if inverseTemperature != 1 { for c in 0..<k { scores[c] *= inverseTemperature } }
         return n > 0
+    }
+
+    /// The label scores of `text` before the softmax and at temperature 1 (bias plus each
+    /// feature's weighted row, summed exactly as `predict` sums them, for float32 and int8 weights
+    /// alike), or nil when the text has no features. The buffer lives in `scratch` and is valid
+    /// until its next use.
+    public func logits(for text: String, scratch: FeatureScratch) -> UnsafeBufferPointer<Float>? {
+        guard accumulate(text, scratch: scratch) else { return nil }
+        return UnsafeBufferPointer(start: scratch.scores.base, count: labels.count)
     }
 
     /// The most probable label of `text`, allocation-free given a reused `scratch`.

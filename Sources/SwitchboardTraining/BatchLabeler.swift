@@ -28,17 +28,20 @@ public struct BatchLabelOptions: Sendable {
     public var unknownLabel: String?
     /// Labeling threads.
     public var threads = ProcessInfo.processInfo.activeProcessorCount
+    /// Whether a bad row stops the run or is skipped.
     public var onError = BadRowPolicy.fail
     /// Rows labeled together: large enough that thread hand-offs cost nothing per row (~0.1%
     /// at 8192 rows of ~3.5 µs), small enough that a block's buffers stay around a megabyte.
     public var blockRows = 8192
     /// A block also ends at this many payload bytes, so memory stays flat with long texts.
     public var blockBytes = 8 << 20
-    /// Bytes per `read` call: 1 MiB amortizes the system call and fits in L2-sized windows.
+    /// Bytes per `read` call: at 1 MiB the system calls cost nothing per row, and the window
+    /// (two reads' worth) stays small.
     public var readBytes = 1 << 20
     /// Longest record accepted: a guard against an unclosed quote swallowing a huge file.
     public var maxRecordBytes = 64 << 20
 
+    /// Defaults for `format`: text column/field "text", the model's threshold, all cores, fail.
     public init(format: LabelFormat = .text) { self.format = format }
 }
 
@@ -51,6 +54,7 @@ public struct BatchLabelSummary: Sendable, Equatable {
     /// Rows left out (`BadRowPolicy.skip`).
     public var skipped = 0
 
+    /// All zero.
     public init() {}
 }
 
@@ -59,9 +63,11 @@ public struct BatchLabelSummary: Sendable, Equatable {
 /// parsed incrementally into blocks of rows, each block labeled on `threads` threads (one
 /// `FeatureScratch` each) whose output bytes are then written in order.
 public struct BatchLabeler: Sendable {
+    /// The model; shared by the labeling threads.
     public let classifier: Classifier
     public let options: BatchLabelOptions
 
+    /// A labeler; `options` must have `threads`, `blockRows` and `topK` of at least 1.
     public init(classifier: Classifier, options: BatchLabelOptions) {
         precondition(options.threads >= 1 && options.blockRows >= 1 && (options.topK ?? 1) >= 1)
         self.classifier = classifier
@@ -97,7 +103,7 @@ public struct BatchLabeler: Sendable {
         var output: [UInt8] = [], offset = 0
         let summary = try run(inputName: inputName, read: { buffer in
             let n = min(buffer.count, input.count - offset)
-            input.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + offset, byteCount: n) }
+            if n > 0 { input.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + offset, byteCount: n) } }
             offset += n
             return n
         }, write: { output.append(contentsOf: $0) }, skipped: skipped)
@@ -148,7 +154,7 @@ final class LabelRun {
     /// Reads chunks into a sliding window and hands the input each run of complete records.
     private func readWindows(_ input: LabelInput, _ read: (UnsafeMutableRawBufferPointer) throws -> Int) throws {
         let chunk = max(1, options.readBytes)
-        var window = [UInt8](repeating: 0, count: 2 * chunk)
+        var window = [UInt8](repeating: 0, count: 2 * chunk)  // a partial record plus a full read
         var start = 0, end = 0
         while true {
             if window.count - end < chunk {

@@ -125,7 +125,7 @@ struct LabelWriter: Sendable {
         if trimmed.isEmpty { return .problem("empty \"\(textField)\"") }
         let (label, confidence) = classify(trimmed, scratch, &hypotheses)
         let added = topK == nil ? ["label", "confidence"] : ["label", "confidence", "top"]
-        if added.contains(where: { object[$0] != nil }) {
+        if added.contains(where: { object[$0] != nil }) || line.last != UInt8(ascii: "}") {
             for key in added { object[key] = nil }
             let options: JSONSerialization.WritingOptions = [.sortedKeys, .withoutEscapingSlashes]
             guard let rewritten = try? JSONSerialization.data(withJSONObject: object, options: options) else {
@@ -200,7 +200,10 @@ final class LineInput: LabelInput {
             var end = lineEnd
             if end > start && bytes[end - 1] == CSVBytes.cr { end -= 1 }
             line += 1
-            let content = UnsafeBufferPointer(rebasing: bytes[start..<end])
+            var content = UnsafeBufferPointer(rebasing: bytes[start..<end])
+            if line == 1 && content.starts(with: CSVBytes.byteOrderMark) {  // a UTF-8 BOM is not text
+                content = UnsafeBufferPointer(rebasing: content[(content.startIndex + 3)...])
+            }
             start = lineEnd + 1
             if !valid && !CSVBytes.isValidUTF8(content) {
                 try run.problem(line: line, "invalid UTF-8")
@@ -343,60 +346,5 @@ final class CSVInput: LabelInput {
         for name in writer.csvColumns { out.append(CSVBytes.comma); out += FastFormat.csvField(name) }
         out.append(CSVBytes.lf)
         try run.writeHeader(out)
-    }
-}
-
-/// Finds CSV record ends by quote parity and counts physical lines like `CSVParser` (CR, LF
-/// and CRLF each end one line).
-struct CSVRecordSplitter {
-    var inQuotes = false
-    /// Line of the next byte.
-    var line = 1
-    /// The byte before the next one (to pair a CR with an LF in the next chunk).
-    var previous: UInt8 = 0
-
-    init(line: Int = 1, previous: UInt8 = 0) {
-        self.line = line
-        self.previous = previous
-    }
-
-    /// Scans `bytes`, calling `recordEnd(offset just past the line break, line after it)` at
-    /// every line break outside quotes.
-    mutating func scan(_ bytes: UnsafeBufferPointer<UInt8>, _ recordEnd: (Int, Int) -> Void) {
-        var i = 0
-        while true {
-            // Stops at NUL, LF, CR and quote.
-            i = CSVBytes.firstSpecial(bytes, from: i, quoted: true)
-            guard i < bytes.count else { break }
-            let byte = bytes[i]
-            if byte == CSVBytes.quote {
-                inQuotes.toggle()
-            } else if byte == CSVBytes.cr || byte == CSVBytes.lf {
-                if !(byte == CSVBytes.lf && (i > 0 ? bytes[i - 1] : previous) == CSVBytes.cr) { line += 1 }
-                if !inQuotes { recordEnd(i + 1, line) }
-            }
-            i += 1
-        }
-        if let last = bytes.last { previous = last }
-    }
-
-    /// Whether one record (with its line break, if any) follows RFC 4180: quotes only around
-    /// whole fields and doubled inside them, no NUL.
-    static func isWellFormed(_ record: UnsafeBufferPointer<UInt8>) -> Bool {
-        enum State { case fieldStart, unquoted, quoted, afterQuote }
-        var state = State.fieldStart
-        for byte in record {
-            if byte == CSVBytes.nul { return false }
-            switch (state, byte) {
-            case (.quoted, CSVBytes.quote): state = .afterQuote
-            case (.quoted, _): break
-            case (.fieldStart, CSVBytes.quote), (.afterQuote, CSVBytes.quote): state = .quoted
-            case (_, CSVBytes.comma): state = .fieldStart
-            case (_, CSVBytes.cr), (_, CSVBytes.lf): return true
-            case (.unquoted, CSVBytes.quote), (.afterQuote, _): return false
-            case (.fieldStart, _), (.unquoted, _): state = .unquoted
-            }
-        }
-        return state != .quoted
     }
 }

@@ -23,34 +23,27 @@ public struct ScoreTable: Sendable {
     /// Number of rows.
     public var count: Int { hasFeatures.count }
 
-    /// Scores `texts` with the model in `contents` on `threads` threads, summing exactly as
-    /// `Classifier` does (bias, then each feature's weighted row in order), so probabilities
-    /// computed from the table equal the runtime's bit for bit.
+    /// Scores `texts` with the model in `contents` on `threads` threads through
+    /// `Classifier.logits`, so the scores equal the runtime's bit for bit, for float32 and int8
+    /// weights alike.
     public static func compute(_ contents: ModelContents, texts: [String], threads: Int) -> ScoreTable {
-        let k = contents.labels.count, stride = contents.rowStride
-        let extractor = FeatureExtractor(contents.features)
+        let k = contents.labels.count
+        guard let classifier = try? Classifier(contents: contents) else { preconditionFailure("invalid model contents") }
         var scores = [Float](repeating: 0, count: texts.count * k)
         var hasFeatures = [Bool](repeating: false, count: texts.count)
-        contents.weights.withUnsafeBufferPointer { weights in
-            contents.bias.withUnsafeBufferPointer { bias in
-                withOptionalBuffer(contents.idf) { idf in
-                    scores.withUnsafeMutableBufferPointer { out in
-                        hasFeatures.withUnsafeMutableBufferPointer { flags in
-                            let shared = UncheckedSendable((weights, bias, idf, out, flags))
-                            ParallelFor.run(count: texts.count, threads: max(1, threads)) { range in
-                                let (weights, bias, idf, out, flags) = shared.value
-                                let scratch = FeatureScratch()
-                                for i in range {
-                                    extractor.extract(texts[i], idf: idf, into: scratch)
-                                    let row = out.baseAddress! + i * k
-                                    row.update(from: bias.baseAddress!, count: k)
-                                    for j in 0..<scratch.featureCount {
-                                        let start = weights.baseAddress! + Int(scratch.buckets[j]) * stride
-                                        RowKernels.addScaledRow(start, scale: scratch.values[j], into: row, count: k)
-                                    }
-                                    flags[i] = scratch.featureCount > 0
-                                }
-                            }
+        scores.withUnsafeMutableBufferPointer { out in
+            hasFeatures.withUnsafeMutableBufferPointer { flags in
+                let shared = UncheckedSendable((out, flags))
+                ParallelFor.run(count: texts.count, threads: max(1, threads)) { range in
+                    let (out, flags) = shared.value
+                    let scratch = FeatureScratch()
+                    for i in range {
+                        let row = out.baseAddress! + i * k
+                        if let logits = classifier.logits(for: texts[i], scratch: scratch) {
+                            row.update(from: logits.baseAddress!, count: k)
+                            flags[i] = true
+                        } else {
+                            row.update(from: classifier.storage.bias.baseAddress!, count: k)
                         }
                     }
                 }

@@ -165,29 +165,40 @@ final class AtomicOutput {
     let temporaryPath: String
     let fd: Int32
 
+    /// Signals handled while the temporary file exists, with the handlers they had before.
+    private var handled: [(signal: Int32, previous: sighandler_t?)] = []
+
     init(path: String) throws {
         self.path = path
         let url = URL(fileURLWithPath: path)
         var template = Array(url.deletingLastPathComponent().appendingPathComponent(
             ".\(url.lastPathComponent).switchboard-XXXXXX").path.utf8CString)
         // Block SIGINT and SIGTERM until the handler knows the file, so none can leave it behind.
-        var signals = sigset_t(), previous = sigset_t()
+        var signals = sigset_t(), mask = sigset_t()
         sigemptyset(&signals)
-        sigaddset(&signals, SIGINT)
-        sigaddset(&signals, SIGTERM)
-        pthread_sigmask(SIG_BLOCK, &signals, &previous)
-        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        for s in [SIGINT, SIGTERM] { sigaddset(&signals, s) }
+        pthread_sigmask(SIG_BLOCK, &signals, &mask)
+        defer { pthread_sigmask(SIG_SETMASK, &mask, nil) }
         fd = mkstemp(&template)
         guard fd >= 0 else { throw CLIError("cannot create a file beside '\(path)': \(String(cString: strerror(errno)))") }
         temporaryPath = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         // mkstemp makes the file 0600: give it the mode a new file would get (or the old file's).
         var old = stat()
-        let mask = umask(0)
-        umask(mask)
-        fchmod(fd, stat(path, &old) == 0 ? old.st_mode & 0o7777 : 0o666 & ~mask)
+        let creationMask = umask(0)
+        umask(creationMask)
+        fchmod(fd, stat(path, &old) == 0 ? old.st_mode & 0o7777 : 0o666 & ~creationMask)
         temporaryOutputPath = strdup(temporaryPath)
-        signal(SIGINT, removeTemporaryOutputAndExit)
-        signal(SIGTERM, removeTemporaryOutputAndExit)
+        for s in [SIGINT, SIGTERM] {
+            let previous = signal(s, removeTemporaryOutputAndExit)
+            if previous.map({ unsafeBitCast($0, to: Int.self) }) == unsafeBitCast(SIG_IGN, to: Int.self) {  // leave it ignored
+                signal(s, previous)
+                continue
+            }
+            handled.append((s, previous))
+            // A parent spawning us from a thread that blocks signals (libdispatch workers do)
+            // passes its mask on: deliver these two, now that they are handled.
+            sigdelset(&mask, s)
+        }
     }
 
     /// Renames the finished file over `path`.
@@ -209,8 +220,8 @@ final class AtomicOutput {
     }
 
     private func forget() {
-        signal(SIGINT, SIG_DFL)
-        signal(SIGTERM, SIG_DFL)
+        for (s, previous) in handled { signal(s, previous) }
+        handled = []
         let path = temporaryOutputPath
         temporaryOutputPath = nil
         free(path)

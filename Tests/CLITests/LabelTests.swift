@@ -30,7 +30,7 @@ private func leftovers(_ dir: String) throws -> [String] {
     try FileManager.default.contentsOfDirectory(atPath: dir).filter { !["train.csv", "model"].contains($0) }.sorted()
 }
 
-@Suite struct LabelCommand {
+@Suite struct LabelTests {
     @Test func helpListsOptions() throws {
         let r = try run(["label", "--help"])
         #expect(r.status == 0)

@@ -53,7 +53,7 @@ private func fixed4(_ p: Float) -> String {
     return String(decoding: out, as: UTF8.self)
 }
 
-@Suite struct BatchLabelerTests {
+@Suite struct BatchLabelTests {
     @Test func fixedFormatter() {
         #expect(fixed4(0) == "0.0000")
         #expect(fixed4(1) == "1.0000")
@@ -92,6 +92,25 @@ private func fixed4(_ p: Float) -> String {
         }
     }
 
+    @Test func randomCSVRoundTripsWithAnyChunking() throws {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15  // fixed seed: a reproducible xorshift stream
+        func next(_ n: Int) -> Int {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            return Int(state % UInt64(n))
+        }
+        let pieces = ["a", "jazz", " ", ",", "\"", "\n", "\r\n", "\r", "😀", "é", "\t", "play", "\u{FEFF}"]
+        for round in 0..<20 {
+            let rows = (0..<(1 + next(60))).map { i in
+                [String(i), "w" + (0..<next(8)).map { _ in pieces[next(pieces.count)] }.joined(),
+                 (0..<next(5)).map { _ in pieces[next(pieces.count)] }.joined()]
+            }
+            let csv = "id,text,x\n" + rows.map { $0.map(CSV.quote).joined(separator: ",") }.joined(separator: round % 2 == 0 ? "\n" : "\r\n")
+            let (out, _, _) = try label(csv, options(.csv) { $0.readBytes = 1 + next(40); $0.blockRows = 1 + next(20); $0.threads = 1 + next(3) })
+            let table = try CSV.parseTable(bytes: Array(out.utf8), file: "out")
+            #expect(table.rows.map { Array($0.prefix(3)) } == rows, "round \(round)")
+        }
+    }
+
     @Test func csvTopKColumnsAndTextColumnByIndex() throws {
         let (out, _, _) = try label("q,id\nhello friend,1\n!!!,2\n", options(.csv) { $0.topK = 3; $0.textColumn = .index(0) })
         let table = try CSV.parseTable(bytes: Array(out.utf8), file: "out")
@@ -108,6 +127,8 @@ private func fixed4(_ p: Float) -> String {
         for (q, line) in zip(queries, lines) { #expect(line.hasPrefix(expectedLabel(q) + "\t")) }
         #expect(lines[queries.count] == "unknown\t0.0000")
         #expect(summary.rows == queries.count + 1 && summary.abstained == 1)
+        let (bom, _, _) = try label("\u{FEFF}hello friend\n", options(.text))  // a byte order mark is dropped
+        #expect(bom == (try label("hello friend\n", options(.text))).0)
         let (top, _, _) = try label("hello friend\n", options(.text) { $0.topK = 2 })
         let ranked = model.rankedHypotheses(for: "hello friend", maximumCount: 2, scratch: FeatureScratch())
         #expect(top == ranked.map { "\($0.label)\t\(fixed4(Float($0.probability)))" }.joined(separator: "\t") + "\n")
