@@ -23,33 +23,9 @@ extension CSV {
         out.append(CSVBytes.lf)
     }
 
-    /// Appends `field`, quoted when needed.
+    /// Appends `field`, quoted when needed (the same rule and code as batch labeling's output).
     static func appendField(_ field: String, to out: inout [UInt8]) {
         var field = field
-        field.withUTF8 { bytes in
-            guard needsQuoting(bytes) else {
-                out.append(contentsOf: bytes)
-                return
-            }
-            out.append(CSVBytes.quote)
-            var start = 0
-            for i in bytes.indices where bytes[i] == CSVBytes.quote {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...i]))
-                out.append(CSVBytes.quote)
-                start = i + 1
-            }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
-            out.append(CSVBytes.quote)
-        }
-    }
-
-    private static func needsQuoting(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let first = bytes.first, let last = bytes.last else { return false }
-        let isBlank = { (byte: UInt8) in byte == CSVBytes.space || byte == CSVBytes.tab }
-        if isBlank(first) || isBlank(last) { return true }
-        if bytes.starts(with: CSVBytes.byteOrderMark) { return true }
-        return bytes.contains { byte in
-            byte == CSVBytes.comma || byte == CSVBytes.quote || byte == CSVBytes.cr || byte == CSVBytes.lf
-        }
+        field.withUTF8 { FastFormat.appendCSVField($0, to: &out) }
     }
 }

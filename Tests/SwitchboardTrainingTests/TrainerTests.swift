@@ -11,6 +11,14 @@ enum Paths {
     static func shared(_ name: String) -> String { root + "/../shared/datasets/" + name }
 }
 
+/// Plain accuracy of a model on a labeled set.
+func accuracyOf(_ contents: ModelContents, on test: LabeledDataset) throws -> Double {
+    let classifier = try Classifier(contents: contents)
+    let predictions = classifier.predictions(for: test.texts, threads: 2)
+    let correct = zip(predictions, test.labels).filter { p, l in p.labelIndex >= 0 && classifier.labels[p.labelIndex] == l }.count
+    return Double(correct) / Double(test.count)
+}
+
 @Suite struct TrainerTests {
     func tiny(_ threads: Int = 1, seed: UInt64 = 7) throws -> ModelContents {
         var p = TrainingParameters()
@@ -78,10 +86,7 @@ enum Paths {
         let train = try LabeledDataset.load(path: Paths.data("train.csv"))
         let test = try LabeledDataset.load(path: Paths.data("test.csv"))
         let (contents, _) = try Trainer.train(texts: train.texts, labels: train.labels, parameters: TrainingParameters())
-        let classifier = try Classifier(contents: contents)
-        let predictions = classifier.predictions(for: test.texts, threads: 2)
-        let correct = zip(predictions, test.labels).filter { p, l in p.labelIndex >= 0 && classifier.labels[p.labelIndex] == l }.count
-        let accuracy = Double(correct) / Double(test.count)
+        let accuracy = try accuracyOf(contents, on: test)
         // Floor set below the measured figure (see README) so that it catches real regressions.
         #expect(accuracy >= 0.75, "demo accuracy \(accuracy)")
     }
@@ -105,10 +110,7 @@ enum Paths {
         let train = try LabeledDataset.load(path: Self.clinc)
         let test = try LabeledDataset.load(path: Paths.shared("clinc150/test.csv"))
         let (contents, _) = try Trainer.train(texts: train.texts, labels: train.labels, parameters: TrainingParameters())
-        let classifier = try Classifier(contents: contents)
-        let predictions = classifier.predictions(for: test.texts, threads: 2)
-        let correct = zip(predictions, test.labels).filter { p, l in p.labelIndex >= 0 && classifier.labels[p.labelIndex] == l }.count
-        let accuracy = Double(correct) / Double(test.count)
+        let accuracy = try accuracyOf(contents, on: test)
         #expect(accuracy >= 0.925, "CLINC150 accuracy \(accuracy)")
     }
 }
