@@ -6,6 +6,8 @@ Python (benchmarks/.venv). Each command prints one JSON object on stdout:
     peers.py train   SYSTEM TRAIN.csv TEST.csv MODEL_PREFIX  train (timed), save, score on TEST.csv
     peers.py latency SYSTEM MODEL QUERIES.csv                load the model, then one query per call
     peers.py label   SYSTEM MODEL IN.csv OUT.txt             load the model, label the whole file
+    peers.py quantize MODEL.bin TRAIN.csv TEST.csv OUT.ftz CUTOFF
+                                                             fastText quantize (timed), save, score
     peers.py info                                            versions and the BLAS numpy uses
 
 Training runs in a fresh process every time: pip's fastText aborts at random with
@@ -28,6 +30,12 @@ FASTTEXT_SETTINGS = {
     "fasttext-strong": dict(epoch=50, lr=1.0, wordNgrams=2, minn=3, maxn=5, dim=100,
                             bucket=2_000_000, thread=2),
 }
+
+# fastText's quantization (`quantize`, the `.ftz` format), as the fastText authors recommend for
+# small models: retrain after pruning the input matrix to CUTOFF rows, with quantized row norms.
+# dsub 2 (fastText's default: 2 dimensions per product-quantizer sub-vector, one byte each) and
+# qout False (the output matrix stays float). Epochs, lr and threads are the model's own.
+FASTTEXT_QUANTIZE = dict(qnorm=True, retrain=True, dsub=2, qout=False)
 
 HASHED_FEATURES = 2 ** 18  # one hashed space for word and character n-grams together
 SEED = 42                  # the seed every stochastic peer gets (Switchboard's default seed too)
@@ -228,6 +236,26 @@ def command_train(system, train_csv, test_csv, prefix):
     return result
 
 
+def command_quantize(model_path, train_csv, test_csv, output, cutoff):
+    """Quantize a fastText model to `.ftz` in this (fresh) process: load the `.bin`, prune to
+    `cutoff` input rows, retrain on TRAIN.csv, product-quantize, save; score on TEST.csv."""
+    import fasttext
+    texts, labels = read_csv(train_csv)
+    data = output + ".train.txt"
+    write_fasttext_file(texts, labels, data)
+    model = fasttext.load_model(model_path)
+    start, cpu = time.perf_counter(), time.process_time()
+    # (fastText reads verbose=0 as "not given" and prints its progress on stderr anyway.)
+    model.quantize(input=data, cutoff=int(cutoff), verbose=0, **FASTTEXT_QUANTIZE)
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    os.remove(data)
+    model.save_model(output)
+    test_texts, test_labels = read_csv(test_csv)
+    return {"quantize_seconds": seconds, "quantize_cpu_seconds": cpu, "model": output,
+            "model_bytes": os.path.getsize(output), "cutoff": int(cutoff), **FASTTEXT_QUANTIZE,
+            **scores(test_labels, predict_many("fasttext-strong", model, test_texts))}
+
+
 def percentile(sorted_values, fraction):
     """Nearest-rank percentile of an ascending list."""
     index = min(len(sorted_values) - 1, max(0, round(fraction * len(sorted_values)) - 1))
@@ -294,7 +322,8 @@ def command_info():
 
 def main(argv):
     commands = {"train": (command_train, 4), "latency": (command_latency, 3),
-                "label": (command_label, 4), "info": (command_info, 0)}
+                "label": (command_label, 4), "quantize": (command_quantize, 5),
+                "info": (command_info, 0)}
     if not argv or argv[0] not in commands or len(argv) - 1 != commands[argv[0]][1]:
         raise SystemExit(__doc__)
     function, _ = commands[argv[0]]
