@@ -7,7 +7,7 @@ BIN := .build/release/switchboard
 DEMO := .build/demo
 SEED := 42
 
-.PHONY: deps build demo test models bench clean
+.PHONY: deps build demo test test-asan test-tsan fuzz models bench bench-compact clean
 
 ## Install the Debian packages (BLAS, LAPACKE, OpenBLAS's run-time library) if missing.
 deps:
@@ -32,6 +32,31 @@ test: deps
 	swift build
 	swift test
 
+## The whole suite under AddressSanitizer (with LeakSanitizer) and under ThreadSanitizer, each in
+## its own build directory (the CLI tests run the binary built there, sanitized too). Slow: run
+## them under `nice -n 19` on a shared machine. SWITCHBOARD_SANITIZER lets a test that cannot work
+## under a sanitizer skip itself; TEST_FLAGS passes more options (e.g. --filter Concurrency).
+TEST_FLAGS ?=
+test-asan: deps
+	SWITCHBOARD_SANITIZER=address ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/sanitizers/lsan.supp:print_suppressions=0 \
+	  swift test --sanitize=address --scratch-path .build-asan $(TEST_FLAGS)
+
+test-tsan: deps
+	SWITCHBOARD_SANITIZER=thread TSAN_OPTIONS=halt_on_error=0:suppressions=$(CURDIR)/sanitizers/tsan.supp \
+	  swift test --sanitize=thread --scratch-path .build-tsan $(TEST_FLAGS)
+
+## libFuzzer targets for the CSV parser, the model loader and the feature extractor (Fuzz/, its
+## own package: normal builds never see -sanitize=fuzzer), FUZZ_SECONDS each (default 60), one
+## after another under `nice -n 19`. A crash stops with the input saved in Fuzz/artifacts/.
+FUZZ_SECONDS ?= 60
+FUZZ_SCRATCH := $(CURDIR)/.build-fuzz
+fuzz: deps
+	cd Fuzz && for product in FuzzCSV FuzzModel FuzzFeatures; do \
+	  swift build -c release --scratch-path $(FUZZ_SCRATCH) --product $$product \
+	    --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address || exit 1; done
+	for target in csv model features; do FUZZ_SCRATCH=$(FUZZ_SCRATCH) Fuzz/run.sh $$target $(FUZZ_SECONDS) || exit 1; done
+
 ## Regenerate the committed demo model (byte-identical; a test checks it).
 models: build
 	$(BIN) train Data/train.csv --output Models/demo.model --seed $(SEED)
@@ -44,6 +69,14 @@ bench: build $(BENCH_VENV)/.installed
 	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fasttext; } || \
 	  echo "no fastText command line: its figures will be skipped"
 	SWITCHBOARD_BIN=$${SWITCHBOARD_BIN:-$(BIN)} $(BENCH_VENV)/bin/python benchmarks/run.py
+
+## Compact models against fastText's quantized .ftz, size / accuracy / latency (issue 6): writes
+## benchmarks/COMPACT.md, compact.json and compact.svg; about 10 minutes on 2 cores.
+bench-compact: build $(BENCH_VENV)/.installed
+	@dpkg -s fasttext >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fasttext; } || \
+	  echo "no fastText command line: its figures will be skipped"
+	SWITCHBOARD_BIN=$${SWITCHBOARD_BIN:-$(BIN)} $(BENCH_VENV)/bin/python benchmarks/compact.py
 
 $(BENCH_VENV)/.installed: benchmarks/requirements.txt
 	@test -x $(BENCH_VENV)/bin/python || python3 -m venv $(BENCH_VENV)

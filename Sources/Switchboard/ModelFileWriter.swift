@@ -13,7 +13,13 @@ extension ModelFile {
     /// memory-mapped keeps its old contents. The temporary file is removed on any failure.
     /// If `path` is a symbolic link, the link itself is replaced by the new file.
     /// Throws `ModelFileError.inconsistent` for invalid contents and `.writeFailed` otherwise.
-    public static func write(_ contents: ModelContents, to path: String) throws(ModelFileError) {
+    ///
+    /// `temporaryPath` (default: `temporaryPath(for: path)`) names the temporary file. A caller
+    /// that must remove it if the process is interrupted (a signal handler calling `unlink(2)`)
+    /// chooses it first with `temporaryPath(for:)` and passes it here; the file exists only
+    /// while this call runs, and never under that name once `path` has been replaced.
+    public static func write(_ contents: ModelContents, to path: String,
+                             temporaryPath: String? = nil) throws(ModelFileError) {
         let bytes: [UInt8]
         do {
             bytes = try encode(contents)
@@ -21,11 +27,21 @@ extension ModelFile {
             if case .inconsistent(_, let reason) = error { throw .inconsistent(path: path, reason: reason) }
             throw error
         }
-        try writeAtomically(bytes, to: path)
+        try writeAtomically(bytes, to: path, temporaryPath: temporaryPath)
+    }
+
+    /// A fresh name for the temporary file of an atomic write to `path`: `.NAME.tmp-PID-RANDOM`
+    /// in the same directory (so that `rename` stays within one file system).
+    public static func temporaryPath(for path: String) -> String {
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[...$0]) } ?? ""
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let suffix = String(UInt64.random(in: 0 ... .max), radix: 16)
+        return "\(directory).\(name).tmp-\(getpid())-\(suffix)"
     }
 
     /// Writes `bytes` via a synced temporary file and `rename`.
-    static func writeAtomically(_ bytes: [UInt8], to path: String) throws(ModelFileError) {
+    static func writeAtomically(_ bytes: [UInt8], to path: String, temporaryPath: String? = nil) throws(ModelFileError) {
         func failure(_ step: String, _ code: Int32) -> ModelFileError {
             .writeFailed(path: path, reason: "\(step): \(String(cString: strerror(code)))")
         }
@@ -35,8 +51,7 @@ extension ModelFile {
         guard !name.isEmpty, name != ".", name != ".." else {
             throw .writeFailed(path: path, reason: "the path names a directory, not a file")
         }
-        let suffix = String(UInt64.random(in: 0 ... .max), radix: 16)
-        let temporary = "\(directory).\(name).tmp-\(getpid())-\(suffix)"
+        let temporary = temporaryPath ?? Self.temporaryPath(for: path)
         // 0o644: owner read/write, everyone else read (further limited by the umask), as for
         // any ordinary data file. O_EXCL: never reuse or follow an existing file.
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)

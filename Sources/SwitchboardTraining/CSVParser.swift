@@ -160,7 +160,12 @@ public struct CSVParser: Sendable {
     private mutating func scanQuoted(_ input: UnsafeBufferPointer<UInt8>, from start: Int) throws -> Int {
         var i = CSVBytes.firstSpecial(input, from: start, quoted: true)
         while i < input.count, input[i] != CSVBytes.quote {
-            if input[i] == CSVBytes.nul { throw error(at: line, "NUL byte in field") }
+            if input[i] == CSVBytes.nul {
+                // The bytes before the NUL first, so that an over-long field is reported the same
+                // way whether the input arrives whole or in chunks (found by fuzzing).
+                try appendToField(input, start..<i)
+                throw error(at: line, "NUL byte in field")
+            }
             if !isSecondHalfOfCRLF(input, at: i) { line += 1 }  // a line break inside the field
             i = CSVBytes.firstSpecial(input, from: i + 1, quoted: true)
         }

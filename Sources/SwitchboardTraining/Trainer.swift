@@ -34,6 +34,10 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case noExamples
     case singleLabel(String)
     case mismatchedCounts(texts: Int, labels: Int)
+    /// The weight matrix (`buckets` × row stride float32 values for `labels` labels) would take
+    /// `bytes`, over `limit` (`Trainer.maximumWeightBytes`); `fittingBucketBits` is the largest
+    /// bucket bits that fit, or nil when even the fewest buckets do not.
+    case modelTooLarge(labels: Int, buckets: Int, bytes: Int, limit: Int, fittingBucketBits: Int?)
 
     public var description: String {
         switch self {
@@ -41,12 +45,47 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
         case .noExamples: "no training examples"
         case .singleLabel(let l): "only one label (\"\(l)\") in the training data: nothing to learn"
         case .mismatchedCounts(let t, let l): "\(t) texts but \(l) labels"
+        case .modelTooLarge(let labels, let buckets, let bytes, let limit, let bits):
+            "\(labels) labels × \(buckets) buckets need \(Self.gigabytes(bytes)) of weights to train, over the "
+                + "\(Self.gigabytes(limit)) limit; "
+                + (bits.map { "use --bucket-bits \($0) or less, or fewer labels" }
+                    ?? "even \(1 << FeatureConfiguration.bucketBitsRange.lowerBound) buckets are too many: use fewer labels")
         }
+    }
+
+    /// Bytes as decimal gigabytes with the exact count, e.g. "13.1 GB (13107200000 bytes)".
+    static func gigabytes(_ bytes: Int) -> String {
+        let value = (Double(bytes) / 1e8).rounded() / 10
+        return "\(value) GB (\(bytes) bytes)"
     }
 }
 
 /// Fits a multinomial logistic-regression router from labeled texts.
 public enum Trainer {
+    /// The largest weight matrix training allocates: 4 GiB of float32 (2^30 values). Training
+    /// holds up to three copies of it (the solver's weights, the best epoch's snapshot when
+    /// validating, the trained model) plus the encoded file, so this keeps a run within about
+    /// 16 GB; it also keeps every count BLAS sees (a 32-bit int) in range. At the default 2^15
+    /// buckets up to 32,768 labels fit; 100,000 labels need 2^13 buckets or fewer (3.3 GB).
+    public static let maximumWeightBytes = 1 << 32
+
+    /// `.modelTooLarge` when the weights of a model with `labels` labels and `features` would
+    /// exceed `maximumWeightBytes`, else nil. Checked before any data is featurized.
+    public static func sizeProblem(labels: Int, features: FeatureConfiguration) -> TrainingError? {
+        func bytes(_ bits: Int) -> Int? {
+            let (values, overflow1) = (1 << bits).multipliedReportingOverflow(by: ModelContents.rowStride(forLabels: labels))
+            let (total, overflow2) = values.multipliedReportingOverflow(by: MemoryLayout<Float>.size)
+            return overflow1 || overflow2 ? nil : total
+        }
+        let needed = bytes(features.bucketBits) ?? .max
+        guard needed > maximumWeightBytes else { return nil }
+        let range = FeatureConfiguration.bucketBitsRange
+        let fitting = stride(from: features.bucketBits - 1, through: range.lowerBound, by: -1)
+            .first { (bytes($0) ?? .max) <= maximumWeightBytes }
+        return .modelTooLarge(labels: labels, buckets: features.bucketCount, bytes: needed, limit: maximumWeightBytes,
+                              fittingBucketBits: fitting)
+    }
+
     /// Trains a model. With `validation` (or `parameters.validationFraction` > 0) the epoch with
     /// the best validation accuracy is kept and training stops after `patience` epochs without
     /// improvement. `progress` is called after each epoch.
@@ -60,6 +99,7 @@ public enum Trainer {
         var (trainTexts, trainLabels, validTexts, validLabels) = split(texts, labels, validation, parameters)
         let labelNames = Array(Set(trainLabels)).sorted()
         guard labelNames.count > 1 else { throw TrainingError.singleLabel(labelNames[0]) }
+        if let tooLarge = sizeProblem(labels: labelNames.count, features: parameters.features) { throw tooLarge }
         let index = Dictionary(uniqueKeysWithValues: labelNames.enumerated().map { ($1, Int32($0)) })
 
         let extractor = FeatureExtractor(parameters.features)

@@ -122,7 +122,7 @@ extension SwitchboardCommand {
             let data = try LabeledDataset.load(paths: validationFiles, textColumn: columns.text, labelColumn: columns.label)
             let (calibrated, report) = try calibration.calibrate(storage.contents(), on: data, unknownLabel: unknownLabel,
                                                                  threads: threads.threads)
-            try ModelFile.write(calibrated, to: output)
+            try ModelOutput.write(calibrated, to: output)
             if format.json {
                 Output.printJSON(CalibrationOptions.json(report))
             } else {

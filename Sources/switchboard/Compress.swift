@@ -53,7 +53,7 @@ extension SwitchboardCommand {
                 throw CLIError("the int8 model would be \(Output.bytes(outputBytes)), over --max-size \(maxSize) "
                     + "(\(maxSize.bytes) bytes); nothing written; \(advice)")
             }
-            try ModelFile.write(compact, to: output)
+            try ModelOutput.write(compact, to: output)
             let written = try Output.fileSize(output)
             if format.json {
                 Output.printJSON([

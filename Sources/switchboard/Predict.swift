@@ -106,7 +106,10 @@ enum StandardInput {
             }
             if n == 0 { break }
             pending.append(contentsOf: block[0..<n])
-            guard let last = pending.lastIndex(of: 0x0A) else { continue }
+            // Only the new bytes can hold a new line break: scanning all of `pending` each time
+            // would make one very long line (no newline for megabytes) quadratic.
+            guard let newline = block[0..<n].lastIndex(of: 0x0A) else { continue }
+            let last = pending.count - n + newline
             try body(lines(pending[...last]))
             pending.removeSubrange(...last)
         }

@@ -178,7 +178,7 @@ extension SwitchboardCommand {
                                                                    threads: threads.threads)
             }
             contents = try compacted(contents)
-            try ModelFile.write(contents, to: output)
+            try ModelOutput.write(contents, to: output)
             let bytes = try Output.fileSize(output)
             let seconds = (clock.now - start) / .seconds(1)
             if format.json {

@@ -20,8 +20,9 @@ struct Run {
     var stderr: String
 }
 
-/// Runs the binary with `arguments`, feeding `stdin` bytes (empty input when nil).
-func run(_ arguments: [String], stdin: [UInt8]? = nil) throws -> Run {
+/// Runs the binary (or `executable`, e.g. a shell wrapping it) with `arguments`, feeding `stdin`
+/// bytes (empty input when nil).
+func run(_ arguments: [String], stdin: [UInt8]? = nil, executable: String = binary) throws -> Run {
     try #require(FileManager.default.isExecutableFile(atPath: binary),
                  "switchboard binary not found at \(binary): run `swift build` before the CLI tests")
     let dir = try temporaryDirectory()
@@ -31,7 +32,7 @@ func run(_ arguments: [String], stdin: [UInt8]? = nil) throws -> Run {
         try #require(FileManager.default.createFile(atPath: path, contents: Data(bytes)), "cannot create \(path)")
     }
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: binary)
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     process.standardInput = FileHandle(forReadingAtPath: files[0])
     process.standardOutput = FileHandle(forWritingAtPath: files[1])

@@ -29,6 +29,11 @@ func parse(_ bytes: UnsafeRawBufferPointer, chunk: Int, limits: (bytes: Int, fie
     }
 }
 
+/// Traps with `message` unless `condition` holds (`precondition` drops its message in release builds).
+func check(_ condition: Bool, _ message: @autoclosure () -> String) {
+    if !condition { fatalError(message()) }
+}
+
 /// libFuzzer entry point. Properties checked (a violation traps, which libFuzzer reports):
 /// - parsing never crashes, and every error is a `CSVError` with a line ≥ 1;
 /// - feeding the bytes in chunks of 1, 2, 3 or 7 bytes gives exactly the records, or exactly
@@ -47,19 +52,19 @@ public func fuzzCSV(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let whole = parse(bytes, chunk: 0, limits: limits)
     switch whole {
     case .failure(let error):
-        precondition(error.line >= 1, "error at line \(error.line): \(error)")
+        check(error.line >= 1, "error at line \(error.line): \(error)")
     case .success(let records):
         var previous = 0
         for record in records {
-            precondition(record.line > previous, "lines do not increase: \(record.line) after \(previous)")
+            check(record.line > previous, "lines do not increase: \(record.line) after \(previous)")
             previous = record.line
-            precondition((1 ... limits.fields).contains(record.fields.count), "\(record.fields.count) fields")
-            for field in record.fields { precondition(field.utf8.count <= limits.bytes, "field of \(field.utf8.count) bytes") }
+            check((1 ... limits.fields).contains(record.fields.count), "\(record.fields.count) fields")
+            for field in record.fields { check(field.utf8.count <= limits.bytes, "field of \(field.utf8.count) bytes") }
         }
     }
     let chunk = [1, 2, 3, 7][Int(control & 0x03)]
     let chunked = parse(bytes, chunk: chunk, limits: limits)
-    precondition(chunked == whole, "chunks of \(chunk) give \(chunked), whole input \(whole)")
+    check(chunked == whole, "chunks of \(chunk) give \(chunked), whole input \(whole)")
     // The dataset rules on top (header, columns, empty fields, ragged rows): must not crash.
     if case .success = whole, size < 1 << 16 {
         _ = try? CSV.parseTable(bytes: Array(bytes), file: "fuzz.csv")
