@@ -9,7 +9,7 @@ public enum ClassWeighting: String, Sendable, Codable, CaseIterable {
 }
 
 /// Everything that controls training, with defaults chosen by measurement on CLINC150's
-/// validation split (see the README's tuning table). Same parameters + same data + same seed
+/// validation split (README: "How it works, and how the defaults were chosen"). Same parameters + same data + same seed
 /// → byte-identical model, whatever `threads` is.
 public struct TrainingParameters: Sendable, Codable, Equatable {
     /// Feature extraction (bucket bits, n-gram ranges, weighting).
