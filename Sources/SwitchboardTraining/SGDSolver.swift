@@ -97,26 +97,18 @@ final class SGDSolver {
     func accuracy(_ data: TrainingData, threads: Int) -> Double {
         let n = data.rows.rows
         guard n > 0 else { return 0 }
-        var correct = [Int](repeating: 0, count: max(1, threads))
-        let rows = data.rows, labels = data.labels, stride = self.stride
-        let me = UncheckedSendable((weights, bias, labelCount, bucketCount))
-        correct.withUnsafeMutableBufferPointer { buffer in
+        var hit = [Bool](repeating: false, count: n)
+        let rows = data.rows, labels = data.labels
+        let view = UncheckedSendable(SolverView(weights: weights, bias: bias, labelCount: labelCount, stride: stride))
+        hit.withUnsafeMutableBufferPointer { buffer in
             let out = UncheckedSendable(buffer)
-            let chunk = (n + buffer.count - 1) / buffer.count
-            ParallelFor.run(count: buffer.count, threads: buffer.count) { range in
-                let scores = UnsafeMutablePointer<Float>.allocate(capacity: stride)
+            ParallelFor.run(count: n, threads: threads) { range in
+                let scores = UnsafeMutablePointer<Float>.allocate(capacity: view.value.stride)
                 defer { scores.deallocate() }
-                let view = SolverView(weights: me.value.0, bias: me.value.1, labelCount: me.value.2, stride: stride)
-                for w in range {
-                    var hits = 0
-                    for i in (w * chunk)..<min(n, (w + 1) * chunk) where view.predict(rows, row: i, scores: scores) == Int(labels[i]) {
-                        hits += 1
-                    }
-                    out.value[w] = hits
-                }
+                for i in range { out.value[i] = view.value.predict(rows, row: i, scores: scores) == Int(labels[i]) }
             }
         }
-        return Double(correct.reduce(0, +)) / Double(n)
+        return Double(hit.lazy.filter { $0 }.count) / Double(n)
     }
 }
 

@@ -69,11 +69,6 @@ public struct ScoreTable: Sendable {
     }
 }
 
-private func withOptionalBuffer<R>(_ array: [Float]?, _ body: (UnsafeBufferPointer<Float>?) -> R) -> R {
-    guard let array else { return body(nil) }
-    return array.withUnsafeBufferPointer { body($0) }
-}
-
 /// Temperature scaling (Guo et al. 2017): the one T > 0 such that softmax(scores / T) gives the
 /// validation labels the highest likelihood. It changes no ranking, only how sure the
 /// probabilities are.
