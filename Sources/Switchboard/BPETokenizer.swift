@@ -1,0 +1,198 @@
+/// A byte-fallback BPE tokenizer of the SentencePiece/Llama kind, in pure Swift.
+///
+/// It reproduces Hugging Face `tokenizers` for a BPE model whose normalizer prepends "▁" and
+/// replaces " " with "▁", with no pre-tokenizer, no dropout, no subword prefix or suffix and
+/// byte fallback on (`encode(text, add_special_tokens=False).ids`):
+/// 1. the text is split on literal occurrences of the special tokens (leftmost, longest
+///    first), which become their own ids;
+/// 2. every other non-empty segment gets "▁" prepended and each space replaced by "▁";
+/// 3. each Unicode scalar becomes its single-character token, or else one `<0xNN>` token per
+///    UTF-8 byte;
+/// 4. adjacent pairs are merged, lowest merge rank first (leftmost among equal ranks), until
+///    no listed pair remains.
+///
+/// The tokenizer is immutable and `Sendable`; `encode(_:into:)` allocates nothing once its
+/// `TokenizerScratch` has grown to the longest text.
+public struct BPETokenizer: Sendable {
+    /// Why a tokenizer could not be built from a vocabulary and merges.
+    public enum BuildError: Error, Equatable, CustomStringConvertible {
+        /// The vocabulary is empty, too large, or has an empty or duplicate token.
+        case badVocabulary(String)
+        /// A merge names an id outside the vocabulary, or its result is not a token.
+        case badMerge(index: Int, reason: String)
+        /// A `<0xNN>` byte token is missing, or a special token id is out of range.
+        case missingToken(String)
+
+        public var description: String {
+            switch self {
+            case let .badVocabulary(reason): "bad vocabulary: \(reason)"
+            case let .badMerge(index, reason): "bad merge \(index): \(reason)"
+            case let .missingToken(reason): "missing token: \(reason)"
+            }
+        }
+    }
+
+    /// Every token's text, indexed by id.
+    public let tokens: [String]
+    /// The merges in rank order, as (left id, right id).
+    public let merges: [(left: UInt32, right: UInt32)]
+    /// Ids of the special tokens matched literally in the raw text (never normalized or merged).
+    public let specialIDs: [UInt32]
+
+    private let scalarIDs: IdHashTable
+    private let mergeTable: IdHashTable
+    private let byteIDs: [UInt32]
+    private let specialBytes: [[UInt8]]
+
+    /// The largest vocabulary accepted (ids and merge ranks must fit in 31 bits).
+    public static let maximumVocabularySize = 1 << 24
+
+    /// Builds a tokenizer from `tokens` (index = id), `merges` (rank order) and the ids of the
+    /// special tokens. Every merge's concatenation must be a token, and all 256 `<0xNN>` byte
+    /// tokens must exist.
+    public init(tokens: [String], merges: [(left: UInt32, right: UInt32)],
+                specialIDs: [UInt32]) throws(BuildError) {
+        guard !tokens.isEmpty, tokens.count <= Self.maximumVocabularySize, merges.count <= Self.maximumVocabularySize
+        else { throw .badVocabulary("\(tokens.count) tokens and \(merges.count) merges") }
+        // Keyed by UTF-8 bytes: `String` keys would merge tokens that differ only in Unicode
+        // normalization (precomposed "é" against "e" + U+0301), which are distinct tokens.
+        var idOf: [[UInt8]: UInt32] = [:]
+        idOf.reserveCapacity(tokens.count)
+        for (id, token) in tokens.enumerated() {
+            if token.isEmpty { throw .badVocabulary("token \(id) is empty") }
+            if idOf.updateValue(UInt32(id), forKey: Array(token.utf8)) != nil {
+                throw .badVocabulary("duplicate token \"\(token)\"")
+            }
+        }
+        var scalarPairs: [(key: UInt64, value: UInt64)] = []
+        for (id, token) in tokens.enumerated() where token.unicodeScalars.count == 1 {
+            scalarPairs.append((UInt64(token.unicodeScalars.first!.value), UInt64(id)))
+        }
+        var mergePairs: [(key: UInt64, value: UInt64)] = []
+        mergePairs.reserveCapacity(merges.count)
+        var seenPairs = Set<UInt64>()
+        for (rank, merge) in merges.enumerated() {
+            guard Int(merge.left) < tokens.count, Int(merge.right) < tokens.count else {
+                throw .badMerge(index: rank, reason: "id out of range")
+            }
+            guard let result = idOf[Array(tokens[Int(merge.left)].utf8) + Array(tokens[Int(merge.right)].utf8)] else {
+                throw .badMerge(index: rank, reason: "\"\(tokens[Int(merge.left)])\" + \"\(tokens[Int(merge.right)])\" is not a token")
+            }
+            let key = UInt64(merge.left) << 32 | UInt64(merge.right)
+            // A pair listed twice keeps its first (lowest) rank, as the reference does.
+            if seenPairs.insert(key).inserted { mergePairs.append((key, UInt64(rank) << 32 | UInt64(result))) }
+        }
+        var byteIDs: [UInt32] = []
+        for byte in 0 ..< 256 {
+            let name = "<0x" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2) + ">"
+            guard let id = idOf[Array(name.utf8)] else { throw .missingToken(name) }
+            byteIDs.append(id)
+        }
+        for id in specialIDs where Int(id) >= tokens.count { throw .missingToken("special id \(id)") }
+        self.tokens = tokens
+        self.merges = merges
+        self.specialIDs = specialIDs
+        self.scalarIDs = IdHashTable(scalarPairs)
+        self.mergeTable = IdHashTable(mergePairs)
+        self.byteIDs = byteIDs
+        self.specialBytes = specialIDs.map { Array(tokens[Int($0)].utf8) }
+    }
+
+    @inline(__always)
+    func mergeTableValue(_ key: UInt64) -> UInt64? { mergeTable.value(for: key) }
+
+    /// The token ids of `text`, allocating an array (see `encode(_:into:)` for the hot path).
+    public func encode(_ text: String) -> [Int] {
+        let scratch = TokenizerScratch()
+        encode(text, into: scratch)
+        return scratch.tokenIDs.map { Int($0) }
+    }
+
+    /// Encodes `text` into `scratch` (its `tokenIDs`); returns the number of ids.
+    @discardableResult
+    public func encode(_ text: String, into scratch: TokenizerScratch) -> Int {
+        var text = text
+        return text.withUTF8 { encode(utf8: UnsafeRawBufferPointer($0), into: scratch) }
+    }
+
+    /// Encodes valid UTF-8 bytes into `scratch`; returns the number of ids.
+    public func encode(utf8 bytes: UnsafeRawBufferPointer, into scratch: TokenizerScratch) -> Int {
+        scratch.reserve(2 * bytes.count + 2)
+        scratch.count = 0
+        var segmentStart = 0, position = 0
+        while position < bytes.count {
+            if let (index, length) = special(at: position, in: bytes) {
+                encodeSegment(bytes, segmentStart ..< position, scratch)
+                scratch.ids[scratch.count] = specialIDs[index]
+                scratch.count += 1
+                position += length
+                segmentStart = position
+            } else {
+                position += 1
+            }
+        }
+        encodeSegment(bytes, segmentStart ..< bytes.count, scratch)
+        return scratch.count
+    }
+
+    /// The longest special token starting at `position`: its index and byte length.
+    @inline(__always)
+    private func special(at position: Int, in bytes: UnsafeRawBufferPointer) -> (Int, Int)? {
+        var best: (Int, Int)?
+        for (index, special) in specialBytes.enumerated()
+        where special.count <= bytes.count - position && special.count > (best?.1 ?? 0) && special[0] == bytes[position] {
+            var equal = true
+            for i in 1 ..< special.count where special[i] != bytes[position + i] { equal = false; break }
+            if equal { best = (index, special.count) }
+        }
+        return best
+    }
+
+    /// Normalizes, splits into scalar or byte symbols, merges and appends one segment's ids.
+    private func encodeSegment(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ scratch: TokenizerScratch) {
+        guard !range.isEmpty else { return }
+        let symbols = scratch.symbols
+        var count = 0
+        appendScalar(0x2581, bytes: nil, symbols, &count)
+        var p = range.lowerBound
+        while p < range.upperBound {
+            let lead = bytes[p]
+            let length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
+            var scalar = UInt32(lead) & (length == 1 ? 0x7F : length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+            for i in 1 ..< max(length, 1) { scalar = scalar << 6 | (UInt32(bytes[p + i]) & 0x3F) }
+            if scalar == 0x20 { scalar = 0x2581 }
+            appendScalar(scalar, bytes: scalar == 0x2581 && lead == 0x20 ? nil : UnsafeRawBufferPointer(rebasing: bytes[p ..< p + length]),
+                         symbols, &count)
+            p += length
+        }
+        mergeAll(count, scratch)
+        var index: Int32 = 0
+        while index >= 0 {
+            scratch.ids[scratch.count] = symbols[Int(index)]
+            scratch.count += 1
+            index = scratch.next[Int(index)]
+        }
+    }
+
+    /// Appends the token of `scalar`, or else one byte token per UTF-8 byte (`bytes`; nil
+    /// means "▁", whose bytes are E2 96 81).
+    @inline(__always)
+    private func appendScalar(_ scalar: UInt32, bytes: UnsafeRawBufferPointer?,
+                              _ symbols: UnsafeMutablePointer<UInt32>, _ count: inout Int) {
+        if let id = scalarIDs.value(for: UInt64(scalar)) {
+            symbols[count] = UInt32(truncatingIfNeeded: id)
+            count += 1
+        } else if let bytes {
+            for byte in bytes { symbols[count] = byteIDs[Int(byte)]; count += 1 }
+        } else {
+            // Only "▁" (from a space or the prefix) arrives without its own bytes.
+            for byte: UInt8 in [0xE2, 0x96, 0x81] { symbols[count] = byteIDs[Int(byte)]; count += 1 }
+        }
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}
