@@ -7,7 +7,7 @@ BIN := .build/release/switchboard
 DEMO := .build/demo
 SEED := 42
 
-.PHONY: deps build demo test test-asan test-tsan fuzz models bench bench-compact clean
+.PHONY: deps build embeddings check-tokenizer demo test test-asan test-tsan fuzz models bench bench-compact clean
 
 ## Install the Debian packages (BLAS, LAPACKE, OpenBLAS's run-time library) if missing.
 deps:
@@ -17,6 +17,28 @@ deps:
 
 build: deps
 	swift build $(SWIFT_FLAGS) --product switchboard
+
+## Fetch the pinned WordLlama wheel, check its sha256 and convert it into the embedding pack
+## (scripts/fetch-embeddings.sh: cached in $$SWITCHBOARD_CACHE, default ~/.cache/switchboard).
+## Without network it says so and succeeds: models are then n-gram-only.
+embeddings: build
+	scripts/fetch-embeddings.sh $(BIN)
+
+## Compare the Swift tokenizer's ids with Hugging Face `tokenizers` (pinned, in .venv-tokref/) on
+## every text of CLINC150, SNIPS (when ../shared/datasets has them) and Data/.
+DATASETS ?= ../shared/datasets
+TOKREF_VENV := .venv-tokref
+WHEEL_PATH = $(or $(SWITCHBOARD_CACHE),$(HOME)/.cache/switchboard)/wordllama-0.4.0.post1-cp311-cp311-manylinux2014_x86_64.manylinux_2_17_x86_64.whl
+PACK_PATH = $(or $(SWITCHBOARD_EMBEDDINGS),$(or $(SWITCHBOARD_CACHE),$(HOME)/.cache/switchboard)/wordllama-l2_supercat-256.swemb)
+check-tokenizer: embeddings $(TOKREF_VENV)/.installed
+	$(TOKREF_VENV)/bin/python scripts/tokenizer_reference.py $(WHEEL_PATH) .build/tokenizer-reference.jsonl \
+	  $(wildcard $(DATASETS)/clinc150/*.csv) $(wildcard $(DATASETS)/snips/*.csv) Data/*.csv
+	$(BIN) embeddings check-ids $(PACK_PATH) .build/tokenizer-reference.jsonl
+
+$(TOKREF_VENV)/.installed: scripts/tokenizer-requirements.txt
+	@test -x $(TOKREF_VENV)/bin/python || python3 -m venv $(TOKREF_VENV)
+	$(TOKREF_VENV)/bin/pip install -q -r scripts/tokenizer-requirements.txt
+	@touch $@
 
 ## Train on Data/, evaluate on the held-out test file, label a few queries.
 demo: build
@@ -30,6 +52,7 @@ demo: build
 ## The whole test suite (debug build; the CLI tests run the built binary).
 test: deps
 	swift build
+	scripts/fetch-embeddings.sh .build/debug/switchboard
 	swift test
 
 ## The whole suite under AddressSanitizer (with LeakSanitizer) and under ThreadSanitizer, each in

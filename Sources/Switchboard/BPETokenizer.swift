@@ -111,8 +111,11 @@ public struct BPETokenizer: Sendable {
     /// Encodes `text` into `scratch` (its `tokenIDs`); returns the number of ids.
     @discardableResult
     public func encode(_ text: String, into scratch: TokenizerScratch) -> Int {
-        var text = text
-        return text.withUTF8 { encode(utf8: UnsafeRawBufferPointer($0), into: scratch) }
+        if let count = text.utf8.withContiguousStorageIfAvailable({ encode(utf8: UnsafeRawBufferPointer($0), into: scratch) }) {
+            return count
+        }
+        var copy = text
+        return copy.withUTF8 { encode(utf8: UnsafeRawBufferPointer($0), into: scratch) }
     }
 
     /// Encodes valid UTF-8 bytes into `scratch`; returns the number of ids.
@@ -139,11 +142,12 @@ public struct BPETokenizer: Sendable {
     @inline(__always)
     private func special(at position: Int, in bytes: UnsafeRawBufferPointer) -> (Int, Int)? {
         var best: (Int, Int)?
-        for (index, special) in specialBytes.enumerated()
-        where special.count <= bytes.count - position && special.count > (best?.1 ?? 0) && special[0] == bytes[position] {
+        for index in 0 ..< specialBytes.count {
+            let length = specialBytes[index].count
+            guard length <= bytes.count - position, length > (best?.1 ?? 0) else { continue }
             var equal = true
-            for i in 1 ..< special.count where special[i] != bytes[position + i] { equal = false; break }
-            if equal { best = (index, special.count) }
+            for i in 0 ..< length where specialBytes[index][i] != bytes[position + i] { equal = false; break }
+            if equal { best = (index, length) }
         }
         return best
     }

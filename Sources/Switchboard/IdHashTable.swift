@@ -36,14 +36,12 @@ struct IdHashTable: Sendable {
     /// The value stored for `key`, or nil.
     @inline(__always)
     func value(for key: UInt64) -> UInt64? {
-        keys.withUnsafeBufferPointer { k in
-            var slot = Self.slot(key, mask)
-            while true {
-                let found = k[slot]
-                if found == key { return values[slot] }
-                if found == .max { return nil }
-                slot = (slot + 1) & mask
-            }
+        var slot = Self.slot(key, mask)
+        while true {
+            let found = keys[slot]
+            if found == key { return values[slot] }
+            if found == .max { return nil }
+            slot = (slot + 1) & mask
         }
     }
 }
