@@ -7,7 +7,7 @@ BIN := .build/release/switchboard
 DEMO := .build/demo
 SEED := 42
 
-.PHONY: deps build embeddings check-tokenizer demo test test-asan test-tsan fuzz models bench bench-compact clean
+.PHONY: deps build embeddings check-tokenizer demo test test-spark test-asan test-tsan fuzz models bench bench-compact clean
 
 ## Install the Debian packages (BLAS, LAPACKE, OpenBLAS's run-time library) if missing.
 deps:
@@ -105,6 +105,18 @@ $(BENCH_VENV)/.installed: benchmarks/requirements.txt
 	@test -x $(BENCH_VENV)/bin/python || python3 -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/pip install -q -r benchmarks/requirements.txt
 	@touch $@
+
+## switchboard_spark (integrations/spark/) in local-mode Spark: pinned PySpark and pytest in a venv,
+## Java 17 from Debian if missing; checks every row against `switchboard label` run directly and a
+## killed process's retry. Uses the debug binary; SPARK_TEST_ROWS sets the job size (default 3000).
+SPARK_VENV := integrations/spark/.venv
+test-spark: deps
+	@command -v java >/dev/null || { $(SUDO) apt-get update -qq && \
+	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless; }
+	@test -x $(SPARK_VENV)/bin/python || python3 -m venv $(SPARK_VENV)
+	$(SPARK_VENV)/bin/pip install -q -r integrations/spark/requirements.txt
+	swift build --product switchboard
+	$(SPARK_VENV)/bin/python -m pytest -q integrations/spark/tests
 
 clean:
 	rm -rf .build
