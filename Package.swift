@@ -8,22 +8,36 @@ let package = Package(
         .library(name: "Switchboard", targets: ["Switchboard"]),
         // Datasets, the BLAS-backed trainer, evaluation.
         .library(name: "SwitchboardTraining", targets: ["SwitchboardTraining"]),
+        // The HTTP service around the runtime (Hummingbird); the runtime and trainer never link it.
+        .library(name: "SwitchboardServe", targets: ["SwitchboardServe"]),
         .executable(name: "switchboard", targets: ["switchboard"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", providers: [.apt(["libblas-dev"])]),
         .systemLibrary(name: "CLAPACKE", path: "Sources/CLAPACKE", providers: [.apt(["liblapacke-dev"])]),
         .target(name: "Switchboard"),
         .target(name: "SwitchboardTraining", dependencies: ["Switchboard", "CBLAS", "CLAPACKE"]),
+        .target(name: "SwitchboardServe", dependencies: [
+            "Switchboard",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
         .executableTarget(name: "switchboard", dependencies: [
-            "Switchboard", "SwitchboardTraining",
+            "Switchboard", "SwitchboardTraining", "SwitchboardServe",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "SwitchboardTests", dependencies: ["Switchboard"]),
         .testTarget(name: "SwitchboardTrainingTests", dependencies: ["Switchboard", "SwitchboardTraining"]),
         .testTarget(name: "CLITests", dependencies: ["Switchboard"]),
+        .testTarget(name: "ServeTests", dependencies: ["Switchboard"]),
     ]
 )
