@@ -1,0 +1,46 @@
+import Foundation
+import Metrics
+import Prometheus
+
+/// The service's metrics, recorded through swift-metrics into a Prometheus registry of its own
+/// (no process-wide bootstrap, so several servers can live in one process):
+/// - `switchboard_http_requests_total{endpoint, status}`
+/// - `switchboard_http_request_duration_seconds{endpoint}` (histogram)
+/// - `switchboard_answers_total{label}`: routed answers by label
+/// - `switchboard_abstentions_total`: answers that were the unknown label
+/// - `switchboard_reloads_total{result}`: `ok` or `failed`
+/// - `switchboard_model_generation`: the generation being served
+final class ServeMetrics: Sendable {
+    let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+
+    init() {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
+            .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(250), .seconds(1),
+        ]
+        self.factory = factory
+    }
+
+    func request(endpoint: String, status: Int, nanoseconds: Int64) {
+        Counter(label: "switchboard_http_requests_total", dimensions: [("endpoint", endpoint), ("status", String(status))],
+                factory: factory).increment()
+        Metrics.Timer(label: "switchboard_http_request_duration_seconds", dimensions: [("endpoint", endpoint)],
+                      factory: factory).recordNanoseconds(nanoseconds)
+    }
+
+    func answer(routed: String, abstained: Bool) {
+        Counter(label: "switchboard_answers_total", dimensions: [("label", routed)], factory: factory).increment()
+        if abstained { Counter(label: "switchboard_abstentions_total", factory: factory).increment() }
+    }
+
+    func reload(ok: Bool, generation: Int) {
+        Counter(label: "switchboard_reloads_total", dimensions: [("result", ok ? "ok" : "failed")], factory: factory).increment()
+        Gauge(label: "switchboard_model_generation", factory: factory).record(generation)
+    }
+
+    /// The Prometheus text exposition.
+    func exposition() -> [UInt8] { registry.emitToBuffer() }
+}
