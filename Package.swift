@@ -8,6 +8,8 @@ let package = Package(
         .library(name: "Switchboard", targets: ["Switchboard"]),
         // Datasets, the BLAS-backed trainer, evaluation.
         .library(name: "SwitchboardTraining", targets: ["SwitchboardTraining"]),
+        // The HTML evaluation report.
+        .library(name: "SwitchboardReport", targets: ["SwitchboardReport"]),
         .executable(name: "switchboard", targets: ["switchboard"]),
     ],
     dependencies: [
@@ -18,12 +20,15 @@ let package = Package(
         .systemLibrary(name: "CLAPACKE", path: "Sources/CLAPACKE", providers: [.apt(["liblapacke-dev"])]),
         .target(name: "Switchboard"),
         .target(name: "SwitchboardTraining", dependencies: ["Switchboard", "CBLAS", "CLAPACKE"]),
+        .target(name: "SwitchboardReport", dependencies: ["Switchboard", "SwitchboardTraining"]),
         .executableTarget(name: "switchboard", dependencies: [
-            "Switchboard", "SwitchboardTraining",
+            "Switchboard", "SwitchboardTraining", "SwitchboardReport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "SwitchboardTests", dependencies: ["Switchboard"]),
         .testTarget(name: "SwitchboardTrainingTests", dependencies: ["Switchboard", "SwitchboardTraining"]),
+        .testTarget(name: "SwitchboardReportTests",
+                    dependencies: ["Switchboard", "SwitchboardTraining", "SwitchboardReport"]),
         .testTarget(name: "CLITests", dependencies: ["Switchboard"]),
     ]
 )
