@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "SwitchboardTraining", targets: ["SwitchboardTraining"]),
         // The HTTP service around the runtime (Hummingbird); the runtime and trainer never link it.
         .library(name: "SwitchboardServe", targets: ["SwitchboardServe"]),
+        // The HTML evaluation report.
+        .library(name: "SwitchboardReport", targets: ["SwitchboardReport"]),
         .executable(name: "switchboard", targets: ["switchboard"]),
     ],
     dependencies: [
@@ -26,6 +28,7 @@ let package = Package(
         .systemLibrary(name: "CLAPACKE", path: "Sources/CLAPACKE", providers: [.apt(["liblapacke-dev"])]),
         .target(name: "Switchboard"),
         .target(name: "SwitchboardTraining", dependencies: ["Switchboard", "CBLAS", "CLAPACKE"]),
+        .target(name: "SwitchboardReport", dependencies: ["Switchboard", "SwitchboardTraining"]),
         .target(name: "SwitchboardServe", dependencies: [
             "Switchboard",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -39,12 +42,14 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .executableTarget(name: "switchboard", dependencies: [
-            "Switchboard", "SwitchboardTraining", "SwitchboardServe",
+            "Switchboard", "SwitchboardTraining", "SwitchboardServe", "SwitchboardReport",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "SwitchboardTests", dependencies: ["Switchboard"]),
         .testTarget(name: "SwitchboardTrainingTests", dependencies: ["Switchboard", "SwitchboardTraining"]),
+        .testTarget(name: "SwitchboardReportTests",
+                    dependencies: ["Switchboard", "SwitchboardTraining", "SwitchboardReport"]),
         .testTarget(name: "CLITests", dependencies: ["Switchboard"]),
     ]
 )
