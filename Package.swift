@@ -12,7 +12,7 @@ let package = Package(
         .library(name: "SwitchboardServe", targets: ["SwitchboardServe"]),
         // The HTML evaluation report.
         .library(name: "SwitchboardReport", targets: ["SwitchboardReport"]),
-        .executable(name: "switchboard", targets: ["switchboard"]),
+        .executable(name: "switchboard", targets: ["SwitchboardCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,7 +41,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
-        .executableTarget(name: "switchboard", dependencies: [
+        .executableTarget(name: "SwitchboardCLI", dependencies: [
             "Switchboard", "SwitchboardTraining", "SwitchboardServe", "SwitchboardReport",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -4,7 +4,7 @@
 /// compare by canonical equivalence: two vocabulary tokens that differ only in Unicode
 /// normalization (precomposed "é" against "e" + U+0301) would collapse into one key. Token
 /// vocabularies need every key exactly as written, so they are parsed here.
-indirect enum OrderedJSON: Equatable {
+enum OrderedJSON: Equatable {
     case null
     case bool(Bool)
     case number(Double)
