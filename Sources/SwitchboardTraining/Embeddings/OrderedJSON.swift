@@ -10,7 +10,7 @@ enum OrderedJSON: Equatable {
     case number(Double)
     case string(String)
     case array([OrderedJSON])
-    case object([(key: String, value: OrderedJSON)])
+    case object([OrderedJSONMember])
 
     static func == (a: OrderedJSON, b: OrderedJSON) -> Bool {
         switch (a, b) {
@@ -81,7 +81,7 @@ enum OrderedJSON: Equatable {
 
         mutating func object(depth: Int) -> OrderedJSON? {
             p += 1
-            var members: [(key: String, value: OrderedJSON)] = []
+            var members: [OrderedJSONMember] = []
             skipSpace()
             if p < b.count, b[p] == UInt8(ascii: "}") { p += 1; return .object(members) }
             while true {
@@ -91,7 +91,7 @@ enum OrderedJSON: Equatable {
                 guard p < b.count, b[p] == UInt8(ascii: ":") else { return nil }
                 p += 1
                 guard let v = value(depth: depth + 1) else { return nil }
-                members.append((key, v))
+                members.append(OrderedJSONMember(key: key, value: v))
                 skipSpace()
                 guard p < b.count else { return nil }
                 if b[p] == UInt8(ascii: ",") { p += 1; continue }
@@ -166,4 +166,12 @@ enum OrderedJSON: Equatable {
             return nil
         }
     }
+}
+
+/// One member of a JSON object, as written. A named struct rather than a `(key:, value:)` tuple:
+/// a tuple payload that refers back to the enum makes the compiler report a circular reference
+/// in some build orders.
+struct OrderedJSONMember {
+    let key: String
+    let value: OrderedJSON
 }

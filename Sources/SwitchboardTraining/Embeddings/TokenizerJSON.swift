@@ -18,8 +18,9 @@ enum TokenizerJSON {
               vocab.count <= BPETokenizer.maximumVocabularySize else { throw .badTokenizer(reason: "bad \"vocab\"") }
         var tokens = [String?](repeating: nil, count: vocab.count)
         var idOf: [[UInt8]: Int] = [:]
-        for (token, value) in vocab {
-            guard let id = value.int, id >= 0, id < vocab.count, tokens[id] == nil,
+        for member in vocab {
+            let token = member.key
+            guard let id = member.value.int, id >= 0, id < vocab.count, tokens[id] == nil,
                   idOf.updateValue(id, forKey: Array(token.utf8)) == nil else {
                 throw .badTokenizer(reason: "vocabulary ids are not 0..<\(vocab.count), one per distinct token")
             }
