@@ -6,8 +6,12 @@ let package = Package(
     products: [
         // The on-device runtime: features, model file, predictions. Pure Swift.
         .library(name: "Switchboard", targets: ["Switchboard"]),
-        // Datasets, the BLAS-backed trainer, evaluation.
+        // Labeled data: one CSV grammar, JSON Lines, column resolution, input errors.
+        .library(name: "SwitchboardData", targets: ["SwitchboardData"]),
+        // The BLAS-backed trainer, evaluation, calibration, embedding import.
         .library(name: "SwitchboardTraining", targets: ["SwitchboardTraining"]),
+        // The streaming batch labeler (CSV, JSON Lines, text) that `switchboard label` runs.
+        .library(name: "SwitchboardLabeling", targets: ["SwitchboardLabeling"]),
         // The HTTP service around the runtime (Hummingbird); the runtime and trainer never link it.
         .library(name: "SwitchboardServe", targets: ["SwitchboardServe"]),
         // The HTML evaluation report.
@@ -26,8 +30,15 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", providers: [.apt(["libblas-dev"])]),
         .systemLibrary(name: "CLAPACKE", path: "Sources/CLAPACKE", providers: [.apt(["liblapacke-dev"])]),
-        .target(name: "Switchboard"),
-        .target(name: "SwitchboardTraining", dependencies: ["Switchboard", "CBLAS", "CLAPACKE"]),
+        // Shared internals (package access only): threads, system calls, atomic files, RNG.
+        .target(name: "SwitchboardSupport"),
+        .target(name: "Switchboard", dependencies: ["SwitchboardSupport"]),
+        .target(name: "SwitchboardData", dependencies: ["SwitchboardSupport"]),
+        .target(name: "SwitchboardTraining",
+                dependencies: ["Switchboard", "SwitchboardData", "SwitchboardSupport", "CBLAS", "CLAPACKE"]),
+        .target(name: "SwitchboardLabeling", dependencies: ["Switchboard", "SwitchboardData", "SwitchboardSupport"]),
+        // Latency benchmark, allocation counter, clock: what `switchboard bench` measures with.
+        .target(name: "SwitchboardBench", dependencies: ["Switchboard", "SwitchboardData", "SwitchboardSupport"]),
         .target(name: "SwitchboardReport", dependencies: ["Switchboard", "SwitchboardTraining"]),
         .target(name: "SwitchboardServe", dependencies: [
             "Switchboard",
@@ -42,12 +53,16 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .executableTarget(name: "SwitchboardCLI", dependencies: [
-            "Switchboard", "SwitchboardTraining", "SwitchboardServe", "SwitchboardReport",
+            "Switchboard", "SwitchboardSupport", "SwitchboardData", "SwitchboardTraining", "SwitchboardLabeling",
+            "SwitchboardBench", "SwitchboardServe", "SwitchboardReport",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "SwitchboardTests", dependencies: ["Switchboard"]),
-        .testTarget(name: "SwitchboardTrainingTests", dependencies: ["Switchboard", "SwitchboardTraining"]),
+        .testTarget(name: "SwitchboardTests", dependencies: ["Switchboard", "SwitchboardSupport"]),
+        .testTarget(name: "SwitchboardTrainingTests", dependencies: [
+            "Switchboard", "SwitchboardSupport", "SwitchboardData", "SwitchboardTraining", "SwitchboardLabeling",
+            "SwitchboardBench",
+        ]),
         .testTarget(name: "SwitchboardReportTests",
                     dependencies: ["Switchboard", "SwitchboardTraining", "SwitchboardReport"]),
         .testTarget(name: "CLITests", dependencies: ["Switchboard"]),

@@ -1,3 +1,5 @@
+import SwitchboardBench
+import SwitchboardData
 import ArgumentParser
 import Foundation
 import Switchboard

@@ -1,3 +1,5 @@
+import SwitchboardLabeling
+import SwitchboardData
 import ArgumentParser
 import Foundation
 import Switchboard

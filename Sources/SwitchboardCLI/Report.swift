@@ -1,3 +1,4 @@
+import SwitchboardData
 import ArgumentParser
 import Switchboard
 import SwitchboardReport

@@ -1,3 +1,4 @@
+import SwitchboardData
 import ArgumentParser
 import Foundation
 import Switchboard

@@ -1,3 +1,4 @@
+import SwitchboardBench
 import Foundation
 import Switchboard
 import SwitchboardTraining

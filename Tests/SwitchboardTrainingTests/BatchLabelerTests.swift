@@ -1,3 +1,5 @@
+import SwitchboardLabeling
+import SwitchboardData
 import Foundation
 import Switchboard
 @testable import SwitchboardTraining

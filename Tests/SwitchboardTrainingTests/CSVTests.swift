@@ -1,3 +1,4 @@
+import SwitchboardData
 import Foundation
 import Testing
 @testable import SwitchboardTraining

@@ -1,3 +1,4 @@
+import SwitchboardBench
 import SwitchboardTraining
 import Testing
 

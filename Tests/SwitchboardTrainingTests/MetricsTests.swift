@@ -1,3 +1,4 @@
+import SwitchboardData
 import Switchboard
 import Testing
 @testable import SwitchboardTraining

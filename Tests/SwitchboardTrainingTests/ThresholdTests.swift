@@ -1,3 +1,5 @@
+import SwitchboardSupport
+import SwitchboardData
 import Foundation
 import Switchboard
 import SwitchboardTraining

@@ -2,10 +2,10 @@ import Foundation
 
 /// Dense kernels on short float rows (one row = one label per lane). Plain loops over
 /// pointers: measured here, a BLAS call per row loses to these at 20–150 floats.
-public enum RowKernels {
+@usableFromInline package enum RowKernels {
     /// `out[0..<count] += scale * row[0..<count]`. The loop vectorizes by itself.
     @inlinable @inline(__always)
-    public static func addScaledRow(_ row: UnsafePointer<Float>, scale: Float,
+    @usableFromInline package static func addScaledRow(_ row: UnsafePointer<Float>, scale: Float,
                                     into out: UnsafeMutablePointer<Float>, count: Int) {
         for c in 0..<count { out[c] += scale * row[c] }
     }
@@ -14,14 +14,14 @@ public enum RowKernels {
     /// feature value times the row's scale. The loop vectorizes by itself (sign-extend 8 → 32
     /// bits, convert, multiply-add), so a query reads a quarter of the float row's bytes.
     @inlinable @inline(__always)
-    public static func addScaledInt8Row(_ row: UnsafePointer<Int8>, scale: Float,
+    @usableFromInline package static func addScaledInt8Row(_ row: UnsafePointer<Int8>, scale: Float,
                                         into out: UnsafeMutablePointer<Float>, count: Int) {
         for c in 0..<count { out[c] += scale * Float(row[c]) }
     }
 
     /// In-place softmax (max-shifted for stability).
     @inlinable
-    public static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
+    @usableFromInline package static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {
         guard count > 0 else { return }
         var m = x[0]
         for c in 1..<max(count, 1) where x[c] > m { m = x[c] }
@@ -34,7 +34,7 @@ public enum RowKernels {
     /// Top-1 index with its probability and the runner-up's, from raw scores, without
     /// normalizing the whole vector in place.
     @inlinable
-    public static func softmaxTop2(_ x: UnsafePointer<Float>, count: Int) -> Prediction {
+    @usableFromInline package static func softmaxTop2(_ x: UnsafePointer<Float>, count: Int) -> Prediction {
         var best = 0, second = -1
         for c in 1..<max(count, 1) {
             if x[c] > x[best] { second = best; best = c }

@@ -1,7 +1,6 @@
 /// Byte-level formatting for the batch labeler's output: numbers, CSV fields and JSON strings
 /// appended straight to a reusable `[UInt8]`, with no `String` built per row. At ~3.5 µs per
 /// prediction, `String` interpolation per row would cost as much as the prediction itself.
-/// (The file also holds `CSVRecordSplitter`, the labeler's byte-level CSV record scanner.)
 public enum FastFormat {
     /// Appends `value` with exactly four decimals: `0.9312`, `1.0000`. It scales by 10,000 and
     /// rounds half away from zero, like `switchboard predict`, so both print the same digits.
@@ -86,60 +85,5 @@ public enum FastFormat {
         }
         out.append(UInt8(ascii: "\""))
         return out
-    }
-}
-
-/// Finds CSV record ends by quote parity and counts physical lines like `CSVParser` (CR, LF
-/// and CRLF each end one line).
-struct CSVRecordSplitter {
-    var inQuotes = false
-    /// Line of the next byte.
-    var line = 1
-    /// The byte before the next one (to pair a CR with an LF in the next chunk).
-    var previous: UInt8 = 0
-
-    init(line: Int = 1, previous: UInt8 = 0) {
-        self.line = line
-        self.previous = previous
-    }
-
-    /// Scans `bytes`, calling `recordEnd(offset just past the line break, line after it)` at
-    /// every line break outside quotes.
-    mutating func scan(_ bytes: UnsafeBufferPointer<UInt8>, _ recordEnd: (Int, Int) -> Void) {
-        var i = 0
-        while true {
-            // Stops at NUL, LF, CR and quote.
-            i = CSVBytes.firstSpecial(bytes, from: i, quoted: true)
-            guard i < bytes.count else { break }
-            let byte = bytes[i]
-            if byte == CSVBytes.quote {
-                inQuotes.toggle()
-            } else if byte == CSVBytes.cr || byte == CSVBytes.lf {
-                if !(byte == CSVBytes.lf && (i > 0 ? bytes[i - 1] : previous) == CSVBytes.cr) { line += 1 }
-                if !inQuotes { recordEnd(i + 1, line) }
-            }
-            i += 1
-        }
-        if let last = bytes.last { previous = last }
-    }
-
-    /// Whether one record (with its line break, if any) follows RFC 4180: quotes only around
-    /// whole fields and doubled inside them, no NUL.
-    static func isWellFormed(_ record: UnsafeBufferPointer<UInt8>) -> Bool {
-        enum State { case fieldStart, unquoted, quoted, afterQuote }
-        var state = State.fieldStart
-        for byte in record {
-            if byte == CSVBytes.nul { return false }
-            switch (state, byte) {
-            case (.quoted, CSVBytes.quote): state = .afterQuote
-            case (.quoted, _): break
-            case (.fieldStart, CSVBytes.quote), (.afterQuote, CSVBytes.quote): state = .quoted
-            case (_, CSVBytes.comma): state = .fieldStart
-            case (_, CSVBytes.cr), (_, CSVBytes.lf): return true
-            case (.unquoted, CSVBytes.quote), (.afterQuote, _): return false
-            case (.fieldStart, _), (.unquoted, _): state = .unquoted
-            }
-        }
-        return state != .quoted
     }
 }

@@ -1,3 +1,4 @@
+import SwitchboardData
 import Switchboard
 
 /// What an abstention threshold is chosen for.

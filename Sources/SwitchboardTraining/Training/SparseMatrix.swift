@@ -1,3 +1,4 @@
+import SwitchboardSupport
 import Switchboard
 
 /// Examples as compressed sparse rows: row `i` holds `buckets[rowStart[i]..<rowStart[i+1]]`

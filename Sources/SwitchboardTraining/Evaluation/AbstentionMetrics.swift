@@ -1,3 +1,4 @@
+import SwitchboardData
 import Switchboard
 
 /// One scored example as abstention sees it: how sure the model is of its top label, and

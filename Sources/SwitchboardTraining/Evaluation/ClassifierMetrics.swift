@@ -1,3 +1,4 @@
+import SwitchboardData
 import Switchboard
 
 /// Precision, recall and F1 of one label, like a row of scikit-learn's classification report.

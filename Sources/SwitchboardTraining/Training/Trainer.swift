@@ -1,3 +1,4 @@
+import SwitchboardSupport
 import CBLAS
 import Foundation
 import Switchboard

@@ -1,3 +1,4 @@
+import SwitchboardSupport
 import Foundation
 import Switchboard
 

@@ -1,3 +1,5 @@
+import SwitchboardData
+import SwitchboardSupport
 import Dispatch
 import Foundation
 import Switchboard

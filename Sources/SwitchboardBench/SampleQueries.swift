@@ -1,3 +1,4 @@
+import SwitchboardData
 import Foundation
 
 /// Query sets for latency benchmarks: a deterministic built-in set, or queries read from a file.

@@ -1,3 +1,4 @@
+import SwitchboardSupport
 import Dispatch
 import Foundation
 import Switchboard

@@ -1,20 +1,20 @@
 /// Byte-level helpers shared by the CSV reader, writer and dataset loader. Everything works on
 /// UTF-8 bytes: Character-level String APIs are 25-50x slower on large files.
-enum CSVBytes {
-    static var comma: UInt8 { 0x2C }
-    static var quote: UInt8 { 0x22 }
-    static var cr: UInt8 { 0x0D }
-    static var lf: UInt8 { 0x0A }
-    static var nul: UInt8 { 0x00 }
-    static var space: UInt8 { 0x20 }
-    static var tab: UInt8 { 0x09 }
+package enum CSVBytes {
+    package static var comma: UInt8 { 0x2C }
+    package static var quote: UInt8 { 0x22 }
+    package static var cr: UInt8 { 0x0D }
+    package static var lf: UInt8 { 0x0A }
+    package static var nul: UInt8 { 0x00 }
+    package static var space: UInt8 { 0x20 }
+    package static var tab: UInt8 { 0x09 }
     /// The UTF-8 encoding of U+FEFF, which some editors put at the start of a file.
-    static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+    package static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
 
     /// Index of the first byte at or after `start` that a field scan must stop at, or
     /// `bytes.count`: NUL, LF, CR, quote, and (outside quotes) comma.
     @inline(__always)
-    static func firstSpecial(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, quoted: Bool) -> Int {
+    package static func firstSpecial(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, quoted: Bool) -> Int {
         guard let base = bytes.baseAddress else { return start }
         let count = bytes.count
         // Inside quotes a comma is ordinary: test the quote twice instead.
@@ -49,7 +49,7 @@ enum CSVBytes {
     }
 
     /// Index of the first field (delimited by `ends`) that is not valid UTF-8, or nil.
-    static func firstInvalidUTF8Field(_ bytes: UnsafeBufferPointer<UInt8>, ends: UnsafeBufferPointer<Int>) -> Int? {
+    package static func firstInvalidUTF8Field(_ bytes: UnsafeBufferPointer<UInt8>, ends: UnsafeBufferPointer<Int>) -> Int? {
         // Fast path: the fields are all valid when their concatenation is and no field
         // starts with a continuation byte (which would mean a sequence split across fields).
         if isValidUTF8(bytes) && ends.dropLast().allSatisfy({ $0 == bytes.count || bytes[$0] & 0xC0 != 0x80 }) {
@@ -64,7 +64,7 @@ enum CSVBytes {
     }
 
     /// True when `bytes` is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).
-    static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    package static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = bytes.baseAddress else { return true }
         let count = bytes.count
         // 8 bytes with no high bit set are all ASCII: skip them in one test.
@@ -110,7 +110,7 @@ enum CSVBytes {
     }
 
     /// The range of `bytes` (valid UTF-8) without leading and trailing Unicode whitespace.
-    static func trimmedRange(_ bytes: UnsafeBufferPointer<UInt8>) -> Range<Int> {
+    package static func trimmedRange(_ bytes: UnsafeBufferPointer<UInt8>) -> Range<Int> {
         var low = 0, high = bytes.count
         while low < high, let width = whitespaceWidth(bytes, at: low) { low += width }
         while high > low {
@@ -139,7 +139,7 @@ enum CSVBytes {
 
     /// A String from bytes already known to be valid UTF-8.
     @inline(__always)
-    static func string(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
+    package static func string(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
         String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
     }
 }
