@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "SwitchboardLabeling", dependencies: ["Switchboard", "SwitchboardData", "SwitchboardSupport"]),
         // Latency benchmark, allocation counter, clock: what `switchboard bench` measures with.
         .target(name: "SwitchboardBench", dependencies: ["Switchboard", "SwitchboardData", "SwitchboardSupport"]),
-        .target(name: "SwitchboardReport", dependencies: ["Switchboard", "SwitchboardTraining"]),
+        .target(name: "SwitchboardReport", dependencies: ["Switchboard", "SwitchboardData", "SwitchboardTraining", "SwitchboardSupport"]),
         .target(name: "SwitchboardServe", dependencies: [
             "Switchboard",
             .product(name: "Hummingbird", package: "hummingbird"),

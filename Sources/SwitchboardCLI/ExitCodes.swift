@@ -1,3 +1,4 @@
+import SwitchboardSupport
 import SwitchboardData
 import ArgumentParser
 import Foundation
@@ -38,7 +39,7 @@ enum ExitStatus {
     /// Errors raised while doing the work (not while parsing the command line).
     static func isOperational(_ error: Error) -> Bool {
         error is CSVError || error is ModelFileError || error is TrainingError || error is CLIError
-            || error is CocoaError || error is POSIXError || error is EmbeddingError
+            || error is CocoaError || error is POSIXError || error is EmbeddingError || error is IOError
     }
 
     /// The one-line description of `error` printed after `switchboard: error: `.
@@ -50,6 +51,7 @@ enum ExitStatus {
         case let e as TrainingError: text = e.description
         case let e as CLIError: text = e.description
         case let e as EmbeddingError: text = e.description
+        case let e as IOError: text = e.description
         case let e as CocoaError: text = e.localizedDescription
         case let e as POSIXError: text = e.localizedDescription
         default: text = SwitchboardCommand.message(for: error)

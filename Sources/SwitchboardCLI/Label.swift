@@ -1,4 +1,5 @@
 import SwitchboardLabeling
+import SwitchboardSupport
 import SwitchboardData
 import ArgumentParser
 import Foundation
@@ -93,29 +94,33 @@ extension SwitchboardCommand {
             options.threads = threads.threads
             options.onError = onError
             let inputName = inputPath ?? "<stdin>"
-            let inputFD = try inputPath.map(Self.openForReading) ?? 0
+            let inputFD = try inputPath.map { try SystemCalls.open($0, O_RDONLY | O_CLOEXEC) } ?? 0
             defer { if inputFD != 0 { close(inputFD) } }
-            let destination = try outputPath.map(AtomicOutput.init(path:))
-            let outputName = outputPath ?? "standard output"
-            let outputFD = destination?.fd ?? 1
-            let progress = Output.stderrIsTerminal ? ProgressLine() : nil
-            let summary: BatchLabelSummary
-            do {
-                summary = try BatchLabeler(classifier: classifier, options: options).run(
-                    inputName: inputName,
-                    read: { try Self.readChunk(inputFD, into: $0, name: inputName) },
-                    write: { try Self.writeAll(outputFD, $0, name: outputName) },
-                    progress: progress.map { p in { p.update(rows: $0) } },
-                    skipped: { progress?.clear(); Output.standardError("switchboard: skipped \($0)") })
-                try destination?.commit()
-            } catch {
+            try InterruptCleanup.during {
+                let destination = try outputPath.map { try AtomicFile(path: $0) }
+                let outputName = outputPath ?? "standard output"
+                let progress = Output.stderrIsTerminal ? ProgressLine() : nil
+                let summary: BatchLabelSummary
+                do {
+                    summary = try BatchLabeler(classifier: classifier, options: options).run(
+                        inputName: inputName,
+                        read: { try SystemCalls.read(inputFD, into: $0, path: inputName) },
+                        write: { bytes in
+                            if let destination { try destination.write(bytes) }
+                            else { try SystemCalls.writeAll(1, bytes, path: outputName) }
+                        },
+                        progress: progress.map { p in { p.update(rows: $0) } },
+                        skipped: { progress?.clear(); Output.standardError("switchboard: skipped \($0)") })
+                    try destination?.commit()
+                } catch {
+                    progress?.finish()
+                    destination?.discard()
+                    throw error
+                }
                 progress?.finish()
-                destination?.discard()
-                throw error
-            }
-            progress?.finish()
-            if summary.skipped > 0 {
-                Output.standardError("switchboard: skipped \(summary.skipped) bad row\(summary.skipped == 1 ? "" : "s")")
+                if summary.skipped > 0 {
+                    Output.standardError("switchboard: skipped \(summary.skipped) bad row\(summary.skipped == 1 ? "" : "s")")
+                }
             }
         }
 
@@ -123,110 +128,6 @@ extension SwitchboardCommand {
             var x = stat(), y = stat()
             return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino
         }
-
-        static func openForReading(_ path: String) throws -> Int32 {
-            let fd = open(path, O_RDONLY)
-            guard fd >= 0 else { throw CLIError("cannot open '\(path)': \(String(cString: strerror(errno)))") }
-            return fd
-        }
-
-        static func readChunk(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, name: String) throws -> Int {
-            while true {
-                let n = read(fd, buffer.baseAddress, buffer.count)
-                if n >= 0 { return n }
-                if errno != EINTR { throw CLIError("cannot read '\(name)': \(String(cString: strerror(errno)))") }
-            }
-        }
-
-        static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, name: String) throws {
-            var done = 0
-            while done < bytes.count {
-                let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { throw CLIError("cannot write to '\(name)': \(String(cString: strerror(errno)))") }
-                done += n
-            }
-        }
-    }
-}
-
-/// The temporary file's path while one exists, for the signal handler (a C string, set before
-/// the handler is installed: reading it and calling unlink(2) are async-signal-safe).
-nonisolated(unsafe) private var temporaryOutputPath: UnsafeMutablePointer<CChar>?
-
-/// SIGINT / SIGTERM while writing: remove the temporary file and exit with 128 + the signal.
-private func removeTemporaryOutputAndExit(_ signal: Int32) {
-    if let path = temporaryOutputPath { unlink(path) }
-    _exit(128 + signal)
-}
-
-/// An output file written as a temporary file in the same directory and renamed over `path`
-/// only when complete, so readers never see a partial file and a failed run changes nothing.
-final class AtomicOutput {
-    let path: String
-    let temporaryPath: String
-    let fd: Int32
-
-    /// Signals handled while the temporary file exists, with the handlers they had before.
-    private var handled: [(signal: Int32, previous: sighandler_t?)] = []
-
-    init(path: String) throws {
-        self.path = path
-        let url = URL(fileURLWithPath: path)
-        var template = Array(url.deletingLastPathComponent().appendingPathComponent(
-            ".\(url.lastPathComponent).switchboard-XXXXXX").path.utf8CString)
-        // Block SIGINT and SIGTERM until the handler knows the file, so none can leave it behind.
-        var signals = sigset_t(), mask = sigset_t()
-        sigemptyset(&signals)
-        for s in [SIGINT, SIGTERM] { sigaddset(&signals, s) }
-        pthread_sigmask(SIG_BLOCK, &signals, &mask)
-        defer { pthread_sigmask(SIG_SETMASK, &mask, nil) }
-        fd = mkstemp(&template)
-        guard fd >= 0 else { throw CLIError("cannot create a file beside '\(path)': \(String(cString: strerror(errno)))") }
-        temporaryPath = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        // mkstemp makes the file 0600: give it the mode a new file would get (or the old file's).
-        var old = stat()
-        let creationMask = umask(0)
-        umask(creationMask)
-        fchmod(fd, stat(path, &old) == 0 ? old.st_mode & 0o7777 : 0o666 & ~creationMask)
-        temporaryOutputPath = strdup(temporaryPath)
-        for s in [SIGINT, SIGTERM] {
-            let previous = signal(s, removeTemporaryOutputAndExit)
-            if previous.map({ unsafeBitCast($0, to: Int.self) }) == unsafeBitCast(SIG_IGN, to: Int.self) {  // leave it ignored
-                signal(s, previous)
-                continue
-            }
-            handled.append((s, previous))
-            // A parent spawning us from a thread that blocks signals (libdispatch workers do)
-            // passes its mask on: deliver these two, now that they are handled.
-            sigdelset(&mask, s)
-        }
-    }
-
-    /// Renames the finished file over `path`.
-    func commit() throws {
-        guard close(fd) == 0 else {
-            throw CLIError("cannot write to '\(path)': \(String(cString: strerror(errno)))")
-        }
-        guard rename(temporaryPath, path) == 0 else {
-            throw CLIError("cannot rename the output to '\(path)': \(String(cString: strerror(errno)))")
-        }
-        forget()
-    }
-
-    /// Removes the temporary file.
-    func discard() {
-        close(fd)
-        unlink(temporaryPath)
-        forget()
-    }
-
-    private func forget() {
-        for (s, previous) in handled { signal(s, previous) }
-        handled = []
-        let path = temporaryOutputPath
-        temporaryOutputPath = nil
-        free(path)
     }
 }
 

@@ -1,3 +1,4 @@
+import SwitchboardSupport
 import Foundation
 
 #if canImport(Glibc)
@@ -158,7 +159,7 @@ enum Output {
     static func fileSize(_ path: String) throws -> Int {
         var info = stat()
         guard stat(path, &info) == 0 else {
-            throw CLIError("cannot stat '\(path)': \(String(cString: strerror(errno)))")
+            throw IOError("read", path: path, code: errno)
         }
         return Int(info.st_size)
     }
@@ -178,15 +179,7 @@ struct OutputBuffer {
 
     /// Writes everything buffered to stdout.
     mutating func flush() throws {
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { write(1, $0.baseAddress! + written, $0.count - written) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw CLIError("cannot write to standard output: \(String(cString: strerror(errno)))")
-            }
-            written += n
-        }
+        try bytes.withUnsafeBytes { try SystemCalls.writeAll(1, $0, path: "standard output") }
         bytes.removeAll(keepingCapacity: true)
     }
 }

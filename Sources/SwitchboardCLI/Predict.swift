@@ -1,3 +1,4 @@
+import SwitchboardSupport
 import ArgumentParser
 import Foundation
 import Switchboard
@@ -99,11 +100,7 @@ enum StandardInput {
         var pending: [UInt8] = []
         var block = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let n = block.withUnsafeMutableBytes { read(0, $0.baseAddress!, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw CLIError("cannot read standard input: \(String(cString: strerror(errno)))")
-            }
+            let n = try block.withUnsafeMutableBytes { try SystemCalls.read(0, into: $0, path: "standard input") }
             if n == 0 { break }
             pending.append(contentsOf: block[0..<n])
             // Only the new bytes can hold a new line break: scanning all of `pending` each time

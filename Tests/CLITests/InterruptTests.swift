@@ -183,7 +183,7 @@ import Glibc
             #expect(r.status == 1, "\(command[0]): \(r.stderr)")
             // calibrate may warn first (no unknown-label rows); the error is the last line.
             let expected = "switchboard: error: cannot write model file '\(bad)': cannot create a temporary file in "
-                + "'\(fixture.model)/': Not a directory"
+                + "'\(fixture.model)': Not a directory"
             #expect(r.stderr.split(separator: "\n").last.map(String.init) == expected, "\(command[0])")
             fixture.expectUntouched(command[0])
             #expect(try fixture.strays().isEmpty)

@@ -1,3 +1,5 @@
+import SwitchboardSupport
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -14,17 +16,17 @@ extension ModelFile {
     public static func load(path: String) throws(ModelFileError) -> ModelStorage {
         func unreadable(_ reason: String) -> ModelFileError { .unreadable(path: path, reason: reason) }
         // O_NONBLOCK so that opening a FIFO cannot hang; non-regular files are refused below.
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        guard fd >= 0 else { throw unreadable(String(cString: strerror(errno))) }
+        let fd: Int32
+        do { fd = try SystemCalls.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) } catch { throw unreadable(error.reason) }
         defer { _ = close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw unreadable(String(cString: strerror(errno))) }
+        guard fstat(fd, &info) == 0 else { throw unreadable(SystemCalls.errorText(errno)) }
         if (info.st_mode & S_IFMT) == S_IFDIR { throw unreadable("is a directory") }
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw unreadable("not a regular file") }
         guard let size = Int(exactly: info.st_size), size > 0 else { throw .notAModelFile(path: path) }
         guard let mapping = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0),
               mapping != MAP_FAILED else {
-            throw unreadable("mmap failed: \(String(cString: strerror(errno)))")
+            throw unreadable("mmap failed: \(SystemCalls.errorText(errno))")
         }
         let parsed: ParsedModel
         do throws(ModelFileError) {
