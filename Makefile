@@ -93,7 +93,7 @@ bench: build $(BENCH_VENV)/.installed
 	  echo "no fastText command line: its figures will be skipped"
 	SWITCHBOARD_BIN=$${SWITCHBOARD_BIN:-$(BIN)} $(BENCH_VENV)/bin/python benchmarks/run.py
 
-## Compact models against fastText's quantized .ftz, size / accuracy / latency (issue 6): writes
+## Compact models against fastText's quantized .ftz, size / accuracy / latency: writes
 ## benchmarks/COMPACT.md, compact.json and compact.svg; about 10 minutes on 2 cores.
 bench-compact: build $(BENCH_VENV)/.installed
 	@dpkg -s fasttext >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \

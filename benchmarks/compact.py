@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Compact models (issue 6): size, accuracy and latency of Switchboard's int8 models against
+"""Compact models: size, accuracy and latency of Switchboard's int8 models against
 fastText's quantized `.ftz`, on CLINC150 and SNIPS, side by side in one run: `make bench-compact`.
 
 Standard library only (like run.py, whose helpers it uses). fastText runs through peers.py with the
@@ -54,7 +54,7 @@ FASTTEXT_SYSTEM = "fasttext-strong"  # peers.py's setting: epoch 50, lr 1, bigra
 # 0.7 MB (that of `--max-size 1MB`): ~70 bytes per kept row (50 PQ codes, norm, dictionary entry).
 DEFAULT_CUTOFFS = "100000,20000,10000"
 
-SIZE_BAR = 2_000_000       # issue 6: a model of at most 2 MB (MB = 10^6 bytes, as Switchboard's)
+SIZE_BAR = 2_000_000       # the size bar: a model of at most 2 MB (MB = 10^6 bytes, as Switchboard's)
 ACCURACY_BAR = 0.005       # ... within 0.5 points of the float model's accuracy
 P50_BAR = 1.5              # ... and a compact p50 at most 1.5x the float model's
 RETRIES = 1                # fastText may abort at random ("Encountered NaN."): one more try
@@ -292,7 +292,7 @@ def same_or_better(a, b):
 
 
 def size_bar(records):
-    """Issue 6, first bar, on one dataset's records: every Switchboard model ≤ 2 MB, whether it is
+    """The first bar, on one dataset's records: every Switchboard model ≤ 2 MB, whether it is
     within 0.5 points of Switchboard's float model and at least as accurate as every fastText
     `.ftz` of the same or larger size. Returns (candidates, met)."""
     base = fig(float_record(records, "switchboard") or {})["accuracy"]
@@ -311,7 +311,7 @@ def size_bar(records):
 
 
 def p50_bar(records):
-    """Issue 6, second bar: each int8 Switchboard model's p50 over the float model's."""
+    """The second bar: each int8 Switchboard model's p50 over the float model's."""
     base = fig(float_record(records, "switchboard") or {})["p50"]
     rows = []
     for r in records:
@@ -370,7 +370,7 @@ def header(results):
              f"commit {env.get('switchboard_bin_after_commit')}, and copied before measuring"
              + (f"; Sources/ files that differ from that commit now (committed or not; the binary "
                 f"predates them): {', '.join(f'`{c}`' for c in changed)}." if changed else "."))
-    return f"""# Compact models: Switchboard int8 against fastText `.ftz` (issue 6)
+    return f"""# Compact models: Switchboard int8 against fastText `.ftz`
 
 Made by benchmarks/compact.py (`make bench-compact`) on {env['date']}, in
 {number(env.get('total_minutes'))} min; every figure comes from this one run. Command:
@@ -396,7 +396,7 @@ def busy(env, when):
 
 
 def verdict_section(results):
-    text = "## Verdicts (issue 6)\n\n" + "\n".join(verdict_lines(results)) + "\n"
+    text = "## Verdicts\n\n" + "\n".join(verdict_lines(results)) + "\n"
     clinc = get(results, "datasets", "clinc150", "models")
     if clinc:
         candidates, _ = size_bar(clinc)

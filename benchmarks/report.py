@@ -18,7 +18,7 @@ SETTINGS = {
                           "n_jobs=2)",
 }
 
-# The targets of issue 4 for Switchboard on CLINC150 with default options.
+# The targets for Switchboard on CLINC150 with default options.
 TARGET_P50_US = 5
 TARGET_P99_US = 25
 TARGET_LOAD_MS = 20

@@ -19,7 +19,7 @@ extension SwitchboardCommand {
             """)
 
         /// Weight widths `--bits` accepts. 4-bit weights (levels ±7) cost 0.16 points on CLINC150
-        /// in the lead's measurements and would need packed nibbles; not implemented.
+        /// when measured on CLINC150 and would need packed nibbles; not implemented.
         static let supportedBits = [8]
 
         @Argument(help: ArgumentHelp("The model file to compress.", valueName: "model"))

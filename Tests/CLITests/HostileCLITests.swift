@@ -5,7 +5,7 @@ import Testing
 import Glibc
 #endif
 
-/// The command-line rows of the bad-input matrix (issue 5): usage errors of every subcommand,
+/// The command-line rows of the bad-input matrix: usage errors of every subcommand,
 /// bad data and bad models as the binary reports them, invalid bytes on standard input.
 /// Rows covered elsewhere: unknown option (`HelpAndUsage.unknownOptionIsUsageError`), train
 /// without --output and --validation with --validation-fraction (`HelpAndUsage`), bad

@@ -5,7 +5,7 @@ import Testing
 import Glibc
 #endif
 
-/// Faults (issue 5): `train` interrupted by SIGINT, SIGTERM or SIGKILL at different moments, and
+/// Faults: `train` interrupted by SIGINT, SIGTERM or SIGKILL at different moments, and
 /// model outputs that cannot be written (a path under a regular file; a file-size limit standing
 /// in for a full disk). The previous model at the destination must always survive byte for
 /// byte; after SIGINT or SIGTERM no temporary file may remain. SIGKILL cannot be handled: during

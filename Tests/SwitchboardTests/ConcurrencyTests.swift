@@ -4,7 +4,7 @@ import Foundation
 import Testing
 @testable import Switchboard
 
-/// One loaded model shared by many threads answers exactly as one thread does (issue 5). Run
+/// One loaded model shared by many threads answers exactly as one thread does. Run
 /// under ThreadSanitizer by `make test-tsan`, this is also the data-race check of the runtime.
 @Suite struct ConcurrencyTests {
     /// Everything a query's answer consists of, compared bit for bit.

@@ -7,7 +7,7 @@ import Testing
 import Glibc
 #endif
 
-/// The model-file rows of the bad-input matrix (issue 5) that `ModelFileTests` and
+/// The model-file rows of the bad-input matrix that `ModelFileTests` and
 /// `QuantizedModelFileTests` do not already cover. Covered there: empty file and wrong magic
 /// and future version (`wrongMagicEmptyAndFutureVersion`, `unreadablePaths`), every truncation
 /// length (`everyTruncationIsRejected`, float and int8), single-bit flips at chosen positions

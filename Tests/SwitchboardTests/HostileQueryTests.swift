@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Switchboard
 
-/// The query rows of the bad-input matrix (issue 5), through the whole prediction path of a
+/// The query rows of the bad-input matrix, through the whole prediction path of a
 /// loaded model (features → weights → softmax), not just the tokenizer. Tokenizer-level cases
 /// are also in `FeatureTests` (`emptyAndPunctuation`, `emojiSeparates`,
 /// `diacriticsAndCombiningMarks`, `otherScripts`, `cjkGetsCharacterNGrams`, `largeQueryIsHandled`);

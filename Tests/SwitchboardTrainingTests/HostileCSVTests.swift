@@ -4,7 +4,7 @@ import Switchboard
 import Testing
 @testable import SwitchboardTraining
 
-/// The CSV rows of the bad-input matrix (issue 5) that `CSVTests` does not already cover, and
+/// The CSV rows of the bad-input matrix that `CSVTests` does not already cover, and
 /// what training makes of odd label sets. Rows covered elsewhere: empty file
 /// (`emptyFileIsAnError`), header only (`headerOnlyIsAnError`), missing text column
 /// (`missingColumnNamesFileAndColumns`), unbalanced quote at end of file
