@@ -70,16 +70,6 @@ public struct LatencyHistogram: Sendable, Equatable {
         sum &+= value &* n
     }
 
-    /// Adds every value recorded in `other`.
-    public mutating func merge(_ other: LatencyHistogram) {
-        guard other.count > 0 else { return }
-        for i in counts.indices where other.counts[i] != 0 { counts[i] += other.counts[i] }
-        if count == 0 || other.min < min { min = other.min }
-        if other.max > max { max = other.max }
-        count += other.count
-        sum &+= other.sum
-    }
-
     /// The value at quantile `q` (0...1): the smallest recorded value `v` such that at least
     /// `q × count` values are ≤ `v`, reported as its bucket's midpoint clamped to the exact
     /// `min`...`max` (so `q = 0` gives `min` and `q = 1` gives `max`). 0 when empty.

@@ -44,42 +44,8 @@ public enum ColumnSelector: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// A whole CSV file as strings: the header row, then the data rows.
-public struct CSVTable: Sendable, Equatable {
-    /// Fields of the first record.
-    public var header: [String]
-    /// Data rows, each with `header.count` fields.
-    public var rows: [[String]]
-    /// Physical line (1-based) where each row starts, parallel to `rows`.
-    public var lines: [Int]
-
-    public init(header: [String], rows: [[String]], lines: [Int]) {
-        self.header = header
-        self.rows = rows
-        self.lines = lines
-    }
-}
-
-/// Reading and writing RFC 4180 CSV.
+/// Reading RFC 4180 CSV files.
 public enum CSV {
-    /// Reads a whole file (memory-mapped) and returns header + rows. Throws `CSVError` for a
-    /// missing, unreadable or empty file, malformed CSV, or a row whose field count differs
-    /// from the header's.
-    public static func readTable(path: String) throws -> CSVTable {
-        var builder = TableBuilder(file: path)
-        try forEachRecord(path: path) { try builder.add($0) }
-        return try builder.finish()
-    }
-
-    /// Parses an in-memory CSV; `file` names it in errors. Same rules as `readTable`.
-    public static func parseTable(bytes: [UInt8], file: String) throws -> CSVTable {
-        var builder = TableBuilder(file: file)
-        var parser = CSVParser(file: file)
-        try parser.parse(bytes) { try builder.add($0) }
-        try parser.finish { try builder.add($0) }
-        return try builder.finish()
-    }
-
     /// Streams every record of a file through `body`. The file is memory-mapped, so resident
     /// memory stays small even for files far larger than RAM.
     public static func forEachRecord(path: String, _ body: (CSVRecord) throws -> Void) throws {
@@ -101,33 +67,5 @@ public enum CSV {
         } catch {
             throw CSVError(file: path, line: 0, message: "cannot read file: \(error.localizedDescription)")
         }
-    }
-}
-
-/// Collects records into a `CSVTable`, checking that every row matches the header.
-private struct TableBuilder {
-    let file: String
-    var header: [String]?
-    var rows: [[String]] = []
-    var lines: [Int] = []
-
-    init(file: String) { self.file = file }
-
-    mutating func add(_ record: CSVRecord) throws {
-        guard let header else {
-            self.header = record.strings
-            return
-        }
-        if record.count != header.count {
-            throw CSVError(file: file, line: record.line,
-                           message: "row has \(record.count) fields but the header has \(header.count)")
-        }
-        rows.append(record.strings)
-        lines.append(record.line)
-    }
-
-    func finish() throws -> CSVTable {
-        guard let header else { throw CSVError(file: file, line: 0, message: "empty file (no header row)") }
-        return CSVTable(header: header, rows: rows, lines: lines)
     }
 }

@@ -30,7 +30,7 @@ public enum FastFormat {
         out.append(contentsOf: fraction.utf8)
     }
 
-    /// Appends one CSV field, quoted when it has to be (same rules as `CSV.quote`: a comma,
+    /// Appends one CSV field, quoted when it has to be (a comma,
     /// quote, CR or LF inside, a space or tab at either end, or a leading U+FEFF), with inner
     /// quotes doubled. `bytes` are the field's unescaped bytes.
     @inline(__always)

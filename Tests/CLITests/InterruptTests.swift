@@ -118,20 +118,33 @@ import Glibc
         }
     }
 
+    /// CPU time (user + system, in clock ticks) that `pid` has used, from /proc; nil once it is gone.
+    static func cpuTicks(_ pid: Int32) -> Int? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let rest = stat.split(separator: ")").last?.split(separator: " "), rest.count > 13,
+              let user = Int(rest[11]), let system = Int(rest[12]) else { return nil }
+        return user + system
+    }
+
     /// While loading the data and while training: nothing has been written yet, so every signal
-    /// leaves the destination untouched and no file beside it.
+    /// leaves the destination untouched and no file beside it. The child is stopped (SIGSTOP)
+    /// once it has used the given CPU time, so it is certainly still running when the signal is
+    /// sent, however fast or loaded the machine is.
     @Test(arguments: [SIGINT, SIGTERM, SIGKILL])
     func interruptedWhileTraining(signal: Int32) throws {
         let fixture = try Fixture(rows: 40_000)
         defer { fixture.cleanUp() }
-        for delay in [150_000, 1_000_000] as [useconds_t] {  // microseconds after the start
+        for ticks in [5, 60] {  // 1 tick = 10 ms of CPU: reading the data, then training
             let process = try fixture.start(["--epochs", "200", "--bucket-bits", "12"])
-            usleep(delay)
-            #expect(process.isRunning, "training finished within \(delay) µs: make the fixture larger")
+            while process.isRunning, (Self.cpuTicks(process.pid) ?? .max) < ticks { usleep(1_000) }
+            kill(process.pid, SIGSTOP)
+            Self.waitUntilStopped(process.pid)
+            #expect(process.isRunning, "training finished within \(ticks) ticks: make the fixture larger")
             kill(process.pid, signal)
+            kill(process.pid, SIGCONT)
             process.waitUntilExit()
-            #expect(process.endedBy(signal), "delay \(delay): \(process.description)")
-            fixture.expectUntouched("signal \(signal) after \(delay) µs")
+            #expect(process.endedBy(signal), "after \(ticks) ticks: \(process.description)")
+            fixture.expectUntouched("signal \(signal) after \(ticks) ticks")
             #expect(try fixture.strays().isEmpty)
         }
     }

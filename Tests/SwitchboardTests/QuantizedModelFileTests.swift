@@ -42,8 +42,6 @@ import Testing
             }
         }
         #expect(q.quantizedInt8() == q) // already quantized: unchanged
-        let back = q.dequantized()
-        #expect(back.quantized == nil && back.weights.count == float.weights.count && back.dequantized() == back)
     }
 
     @Test(arguments: [true, false])

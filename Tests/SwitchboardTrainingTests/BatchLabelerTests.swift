@@ -82,10 +82,10 @@ private func fixed4(_ p: Float) -> String {
         let rows = [["1", "hello friend", "plain"], ["2", "play, \"some\" jazz", "a,b"], ["3", "rain\nand snow", "say \"hi\""],
                     ["4", "good morning 😀", " padded "], ["5", "next song", ""]]
         var csv = "\u{FEFF}id,text,note\r\n"
-        for row in rows { csv += row.map(CSV.quote).joined(separator: ",") + "\r\n" }
+        for row in rows { csv += row.map(TestCSV.quote).joined(separator: ",") + "\r\n" }
         let (out, skipped, summary) = try label(csv, options(.csv))
         #expect(skipped.isEmpty && summary.rows == rows.count)
-        let table = try CSV.parseTable(bytes: Array(out.utf8), file: "out")
+        let table = try TestCSV.parseTable(bytes: Array(out.utf8), file: "out")
         #expect(table.header == ["id", "text", "note", "label", "confidence"])
         #expect(table.rows.map { Array($0.prefix(3)) } == rows)
         for row in table.rows {
@@ -106,16 +106,16 @@ private func fixed4(_ p: Float) -> String {
                 [String(i), "w" + (0..<next(8)).map { _ in pieces[next(pieces.count)] }.joined(),
                  (0..<next(5)).map { _ in pieces[next(pieces.count)] }.joined()]
             }
-            let csv = "id,text,x\n" + rows.map { $0.map(CSV.quote).joined(separator: ",") }.joined(separator: round % 2 == 0 ? "\n" : "\r\n")
+            let csv = "id,text,x\n" + rows.map { $0.map(TestCSV.quote).joined(separator: ",") }.joined(separator: round % 2 == 0 ? "\n" : "\r\n")
             let (out, _, _) = try label(csv, options(.csv) { $0.readBytes = 1 + next(40); $0.blockRows = 1 + next(20); $0.threads = 1 + next(3) })
-            let table = try CSV.parseTable(bytes: Array(out.utf8), file: "out")
+            let table = try TestCSV.parseTable(bytes: Array(out.utf8), file: "out")
             #expect(table.rows.map { Array($0.prefix(3)) } == rows, "round \(round)")
         }
     }
 
     @Test func csvTopKColumnsAndTextColumnByIndex() throws {
         let (out, _, _) = try label("q,id\nhello friend,1\n!!!,2\n", options(.csv) { $0.topK = 3; $0.textColumn = .index(0) })
-        let table = try CSV.parseTable(bytes: Array(out.utf8), file: "out")
+        let table = try TestCSV.parseTable(bytes: Array(out.utf8), file: "out")
         #expect(table.header == ["q", "id", "label", "confidence", "label_2", "confidence_2", "label_3", "confidence_3"])
         let ranked = model.rankedHypotheses(for: "hello friend", maximumCount: 3, scratch: FeatureScratch())
         #expect(table.rows[0] == ["hello friend", "1"] + ranked.flatMap { [$0.label, fixed4(Float($0.probability))] })

@@ -132,7 +132,7 @@ import Testing
             for k in 0 ..< 6 { rows.append(["topic\(i) words\(i) sample \(k)", label]) }
         }
         var csv: [UInt8] = []
-        for row in rows { CSV.appendRecord(row, to: &csv) }
+        for row in rows { TestCSV.appendRecord(row, to: &csv) }
         let dataset = try Self.withFile(csv) { try LabeledDataset.load(path: $0) }
         #expect(Set(dataset.labels) == Set(labels))
         let (model, _) = try Trainer.train(texts: dataset.texts, labels: dataset.labels, parameters: Self.fast)

@@ -1,6 +1,6 @@
 /// How text becomes hashed features. Stored in every model file so that training and
 /// inference use exactly the same extraction.
-public struct FeatureConfiguration: Sendable, Hashable, Codable {
+public struct FeatureConfiguration: Sendable, Hashable {
     /// Features are hashed into `1 << bucketBits` buckets.
     public var bucketBits: Int
     /// Smallest and largest word n-gram length (0...0 disables word features).

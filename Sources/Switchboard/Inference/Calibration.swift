@@ -2,7 +2,7 @@ import Foundation
 
 /// Probability calibration and abstention settings carried in a model's metadata (key
 /// `"calibration"`), so a calibrated model answers the same way wherever it is loaded.
-public struct Calibration: Sendable, Equatable, Codable {
+public struct Calibration: Sendable, Equatable {
     /// Scores are divided by this before the softmax (temperature scaling, Guo et al. 2017).
     /// 1 leaves the trained probabilities unchanged. Does not change the ranking.
     public var temperature: Float
@@ -15,10 +15,6 @@ public struct Calibration: Sendable, Equatable, Codable {
         self.temperature = temperature
         self.threshold = threshold
         self.unknownLabel = unknownLabel
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case temperature, threshold, unknownLabel = "unknown_label"
     }
 
     /// Reads the calibration from a metadata JSON text; defaults when absent or unusable

@@ -45,14 +45,4 @@ struct ByteWriter {
         let padded = (count + alignment - 1) & ~(alignment - 1)
         bytes.append(contentsOf: repeatElement(0, count: padded - count))
     }
-
-    /// Overwrites `MemoryLayout<T>.size` bytes at `position` with `value` in little-endian order.
-    @inlinable
-    mutating func set<T: FixedWidthInteger>(_ value: T, at position: Int) {
-        let size = MemoryLayout<T>.size
-        precondition(position >= 0 && position <= count - size, "ByteWriter.set out of range")
-        withUnsafeBytes(of: value.littleEndian) { source in
-            for i in 0 ..< size { bytes[position + i] = source[i] }
-        }
-    }
 }

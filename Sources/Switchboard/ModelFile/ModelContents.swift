@@ -106,17 +106,4 @@ extension ModelContents {
         result.quantized = QuantizedWeights(scales: scales, values: values)
         return result
     }
-
-    /// These contents with float32 weights (`scale × value` for a quantized model), e.g. to
-    /// continue training or to compare against the float model. Returns `self` when not quantized.
-    public func dequantized() -> ModelContents {
-        guard let quantized, rowStride > 0, quantized.scales.count * rowStride == quantized.values.count else { return self }
-        let stride = rowStride
-        var result = self
-        result.weights = quantized.values.enumerated().map { index, value in
-            quantized.scales[index / stride] * Float(value)
-        }
-        result.quantized = nil
-        return result
-    }
 }

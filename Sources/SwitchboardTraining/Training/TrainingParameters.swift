@@ -1,7 +1,7 @@
 import Switchboard
 
 /// How to weight classes in the loss.
-public enum ClassWeighting: String, Sendable, Codable, CaseIterable {
+public enum ClassWeighting: String, Sendable, CaseIterable {
     /// Every example counts once.
     case none
     /// Each class's examples count `n / (labels × n_class)`, so rare routes are not drowned out.
@@ -11,7 +11,7 @@ public enum ClassWeighting: String, Sendable, Codable, CaseIterable {
 /// Everything that controls training, with defaults chosen by measurement on CLINC150's
 /// validation split (README: "How it works, and how the defaults were chosen"). Same parameters + same data + same seed
 /// → byte-identical model, whatever `threads` is.
-public struct TrainingParameters: Sendable, Codable, Equatable {
+public struct TrainingParameters: Sendable, Equatable {
     /// Feature extraction (bucket bits, n-gram ranges, weighting).
     public var features = FeatureConfiguration()
     /// Maximum number of passes over the training data.
