@@ -1,5 +1,3 @@
-import Foundation
-
 /// Maps precomposed letters to their base letter (é → e, Ώ → ω). Covers Latin-1 Supplement,
 /// Latin Extended-A/B and Greek, where nearly all diacritic variation in practice lives; other
 /// scripts pass through unchanged (their combining marks are dropped separately).

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Turns text into hashed, weighted, L2-normalized sparse features. The same code serves the
 /// trainer and the runtime, so the two cannot drift.

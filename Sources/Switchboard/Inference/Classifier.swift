@@ -1,5 +1,4 @@
 import SwitchboardSupport
-import Foundation
 
 /// One ranked answer: a label and its probability.
 public struct LabelHypothesis: Sendable, Equatable {

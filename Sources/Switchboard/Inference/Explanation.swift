@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Which part of the feature vector an n-gram comes from.
 public enum FeatureKind: String, Sendable, Equatable, Codable {

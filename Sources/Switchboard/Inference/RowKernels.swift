@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Dense kernels on short float rows (one row = one label per lane). Plain loops over
 /// pointers: measured here, a BLAS call per row loses to these at 20–150 floats.
