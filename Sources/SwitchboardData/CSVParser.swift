@@ -12,6 +12,11 @@ public struct CSVParser: Sendable {
     public let maxFieldBytes: Int
     /// Most fields accepted in one record.
     public let maxFields: Int
+    /// When true, a well-formed record with a field that is not valid UTF-8 is delivered with
+    /// `CSVRecord.invalidUTF8Field` set, instead of ending the parse with an error: the caller
+    /// decides (the batch labeler skips such rows under `--on-error skip`). Line counting is
+    /// unaffected either way.
+    public var deliversInvalidUTF8 = false
 
     private enum State: Sendable { case recordStart, fieldStart, unquoted, quoted, afterQuote }
     private var state = State.recordStart
@@ -42,7 +47,9 @@ public struct CSVParser: Sendable {
 
     /// Forgets all state so the parser can start a new input.
     public mutating func reset() {
+        let delivers = deliversInvalidUTF8
         self = CSVParser(file: file, maxFieldBytes: maxFieldBytes, maxFields: maxFields)
+        deliversInvalidUTF8 = delivers
     }
 
     /// Parses the next chunk, calling `body` for every record completed inside it. A record
@@ -212,12 +219,10 @@ public struct CSVParser: Sendable {
     private mutating func endRecord(_ body: (CSVRecord) throws -> Void) throws {
         try endField()
         let line = recordLine
-        try record.withRecord(line: line) { record in
-            if let field = record.firstInvalidUTF8Field() {
-                throw error(at: line, "invalid UTF-8 in field \(field + 1)")
-            }
-            try body(record)
-        }
+        let delivers = deliversInvalidUTF8
+        try record.withRecord(line: line, check: { field in
+            if !delivers { throw error(at: line, CSVRecord.invalidUTF8Message(field: field)) }
+        }, body)
         record.clear()
         self.line += 1
         state = .recordStart

@@ -8,12 +8,19 @@ public struct CSVRecord {
     private let bytes: UnsafeBufferPointer<UInt8>
     /// End offset in `bytes` of each field.
     private let ends: UnsafeBufferPointer<Int>
+    /// Index of the first field that is not valid UTF-8. Always nil unless the parser's
+    /// `deliversInvalidUTF8` is set (otherwise such a record ends the parse with an error).
+    public let invalidUTF8Field: Int?
 
-    init(line: Int, bytes: UnsafeBufferPointer<UInt8>, ends: UnsafeBufferPointer<Int>) {
+    init(line: Int, bytes: UnsafeBufferPointer<UInt8>, ends: UnsafeBufferPointer<Int>, invalidUTF8Field: Int? = nil) {
         self.line = line
         self.bytes = bytes
         self.ends = ends
+        self.invalidUTF8Field = invalidUTF8Field
     }
+
+    /// "invalid UTF-8 in field N" (1-based), the parser's message for such a record.
+    public static func invalidUTF8Message(field: Int) -> String { "invalid UTF-8 in field \(field + 1)" }
 
     /// Number of fields (at least 1).
     public var count: Int { ends.count }
@@ -26,13 +33,11 @@ public struct CSVRecord {
     /// The unescaped bytes of all fields back to back; slice them with `range(at:)`.
     public var allBytes: UnsafeBufferPointer<UInt8> { bytes }
 
-    /// The unescaped UTF-8 bytes of field `index` (valid UTF-8, checked by the parser).
+    /// The unescaped UTF-8 bytes of field `index` (valid UTF-8, checked by the parser, unless
+    /// `invalidUTF8Field` says otherwise).
     public func bytes(at index: Int) -> UnsafeBufferPointer<UInt8> {
         UnsafeBufferPointer(rebasing: bytes[range(at: index)])
     }
-
-    /// Index of the first field that is not valid UTF-8, or nil.
-    func firstInvalidUTF8Field() -> Int? { CSVBytes.firstInvalidUTF8Field(bytes, ends: ends) }
 
     /// Field `index` as a String.
     public func string(at index: Int) -> String { CSVBytes.string(bytes, range(at: index)) }
@@ -80,11 +85,16 @@ struct CSVRecordBuffer: Sendable {
         fieldStart = 0
     }
 
-    func withRecord(line: Int, _ body: (CSVRecord) throws -> Void) rethrows {
+    /// Calls `body` with the record, its first invalid UTF-8 field found first and passed to
+    /// `check`, which either throws or returns whether to deliver the record marked with it.
+    func withRecord(line: Int, check: (Int) throws -> Void, _ body: (CSVRecord) throws -> Void) throws {
         try bytes.withUnsafeBufferPointer { bytes in
             try ends.withUnsafeBufferPointer { ends in
-                try body(CSVRecord(line: line, bytes: UnsafeBufferPointer(rebasing: bytes[..<byteCount]),
-                                   ends: UnsafeBufferPointer(rebasing: ends[..<fieldCount])))
+                let all = UnsafeBufferPointer(rebasing: bytes[..<byteCount])
+                let fieldEnds = UnsafeBufferPointer(rebasing: ends[..<fieldCount])
+                let invalid = CSVBytes.firstInvalidUTF8Field(all, ends: fieldEnds)
+                if let invalid { try check(invalid) }
+                try body(CSVRecord(line: line, bytes: all, ends: fieldEnds, invalidUTF8Field: invalid))
             }
         }
     }

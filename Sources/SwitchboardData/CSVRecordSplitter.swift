@@ -31,24 +31,4 @@ package struct CSVRecordSplitter {
         }
         if let last = bytes.last { previous = last }
     }
-
-    /// Whether one record (with its line break, if any) follows RFC 4180: quotes only around
-    /// whole fields and doubled inside them, no NUL.
-    package static func isWellFormed(_ record: UnsafeBufferPointer<UInt8>) -> Bool {
-        enum State { case fieldStart, unquoted, quoted, afterQuote }
-        var state = State.fieldStart
-        for byte in record {
-            if byte == CSVBytes.nul { return false }
-            switch (state, byte) {
-            case (.quoted, CSVBytes.quote): state = .afterQuote
-            case (.quoted, _): break
-            case (.fieldStart, CSVBytes.quote), (.afterQuote, CSVBytes.quote): state = .quoted
-            case (_, CSVBytes.comma): state = .fieldStart
-            case (_, CSVBytes.cr), (_, CSVBytes.lf): return true
-            case (.unquoted, CSVBytes.quote), (.afterQuote, _): return false
-            case (.fieldStart, _), (.unquoted, _): state = .unquoted
-            }
-        }
-        return state != .quoted
-    }
 }

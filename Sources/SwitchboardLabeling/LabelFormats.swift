@@ -223,11 +223,12 @@ final class LineInput: LabelInput {
     func finish(into run: LabelRun) throws {}
 }
 
-/// CSV with a header row, parsed by `CSVParser`. Record boundaries are found beforehand by quote
-/// parity (a line break ends a record when an even number of quotes precede it), which agrees
-/// with the parser on every well-formed input. That lets a record with invalid UTF-8 be skipped:
-/// the parser is given only its line breaks, so its line count stays right. Malformed CSV
-/// (stray quotes, an unclosed quote) is always fatal, since no boundary after it can be trusted.
+/// CSV with a header row, parsed by `CSVParser`. Record boundaries for the reading windows are
+/// found beforehand by quote parity (a line break ends a record when an even number of quotes
+/// precede it), which agrees with the parser on every well-formed input. Under `--on-error skip`
+/// the parser delivers a data record with invalid UTF-8 marked, and it is reported and left
+/// out; in the header it is fatal. Malformed CSV (stray quotes, an unclosed quote) is always
+/// fatal, since no boundary after it can be trusted.
 final class CSVInput: LabelInput {
     let file: String
     let column: ColumnSelector
@@ -235,10 +236,8 @@ final class CSVInput: LabelInput {
     let writer: LabelWriter
     private var parser: CSVParser
     private var splitter = CSVRecordSplitter()
-    /// Line and last byte at the last record end found (where the next window starts).
-    private var boundaryLine = 1, boundaryByte: UInt8 = 0
-    /// The same at the start of the window about to be consumed.
-    private var windowLine = 1, windowByte: UInt8 = 0
+    /// Line at the last record end found (where the next window starts).
+    private var boundaryLine = 1
     private var header: (fields: Int, text: Int, name: String)?
 
     init(file: String, column: ColumnSelector, policy: BadRowPolicy, writer: LabelWriter) {
@@ -247,6 +246,7 @@ final class CSVInput: LabelInput {
         self.policy = policy
         self.writer = writer
         parser = CSVParser(file: file)
+        parser.deliversInvalidUTF8 = policy == .skip
     }
 
     var nextLine: Int { boundaryLine }
@@ -254,18 +254,12 @@ final class CSVInput: LabelInput {
     func lastRecordEnd(in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         var last: Int?, line = boundaryLine
         splitter.scan(bytes) { end, next in (last, line) = (end, next) }
-        if let last { (boundaryLine, boundaryByte) = (line, bytes[last - 1]) }
+        if last != nil { boundaryLine = line }
         return last
     }
 
     func consume(_ bytes: UnsafeBufferPointer<UInt8>, into run: LabelRun) throws {
-        let (line, previous) = (windowLine, windowByte)
-        (windowLine, windowByte) = (boundaryLine, boundaryByte)
-        if policy == .fail || CSVBytes.isValidUTF8(bytes) {
-            try feed(bytes, run)  // the parser reports invalid UTF-8 itself
-        } else {
-            try consumeSkippingInvalidUTF8(bytes, line: line, previous: previous, run)
-        }
+        try feed(bytes, run)
     }
 
     func finish(into run: LabelRun) throws {
@@ -277,43 +271,12 @@ final class CSVInput: LabelInput {
         try parser.parse(UnsafeRawBufferPointer(bytes)) { try self.add($0, run) }
     }
 
-    /// Parses the window record by record, replacing each well-formed data record that has
-    /// invalid UTF-8 by its line breaks and reporting it.
-    private func consumeSkippingInvalidUTF8(_ bytes: UnsafeBufferPointer<UInt8>, line: Int, previous: UInt8,
-                                            _ run: LabelRun) throws {
-        var splitter = CSVRecordSplitter(line: line, previous: previous)
-        var ends: [(end: Int, nextLine: Int)] = []
-        splitter.scan(bytes) { ends.append(($0, $1)) }
-        if ends.last?.end != bytes.count { ends.append((bytes.count, splitter.line)) }  // no final line break
-        var fed = 0, start = 0, recordLine = line, seenRecord = header != nil
-        for (end, nextLine) in ends {
-            let record = UnsafeBufferPointer(rebasing: bytes[start..<end])
-            let blank = record.allSatisfy { $0 == CSVBytes.cr || $0 == CSVBytes.lf }
-            if seenRecord && !CSVBytes.isValidUTF8(record) && CSVRecordSplitter.isWellFormed(record) {
-                try feed(UnsafeBufferPointer(rebasing: bytes[fed..<start]), run)
-                try run.problem(line: recordLine, invalidUTF8Message(record))
-                try record.filter { $0 == CSVBytes.cr || $0 == CSVBytes.lf }.withUnsafeBufferPointer { try feed($0, run) }
-                fed = end
-            }
-            seenRecord = seenRecord || !blank
-            (start, recordLine) = (end, nextLine)
-        }
-        try feed(UnsafeBufferPointer(rebasing: bytes[fed...]), run)
-    }
-
-    /// The parser's own message for a record with invalid UTF-8 ("invalid UTF-8 in field 2").
-    private func invalidUTF8Message(_ record: UnsafeBufferPointer<UInt8>) -> String {
-        var probe = CSVParser(file: file)
-        do {
-            try probe.parse(UnsafeRawBufferPointer(record)) { _ in }
-            try probe.finish { _ in }
-        } catch let error as CSVError {
-            return error.message
-        } catch {}
-        return "invalid UTF-8"
-    }
-
     private func add(_ record: CSVRecord, _ run: LabelRun) throws {
+        if let field = record.invalidUTF8Field {
+            let message = CSVRecord.invalidUTF8Message(field: field)
+            guard header != nil else { throw CSVError(file: file, line: record.line, message: message) }
+            return try run.problem(line: record.line, message)
+        }
         guard let header else { return try readHeader(record, run) }
         if record.count != header.fields {
             return try run.problem(line: record.line, "row has \(record.count) fields but the header has \(header.fields)")
