@@ -24,8 +24,9 @@ extension SwitchboardCommand {
             is given; standard input (INPUT omitted or -) is text unless --format says otherwise. \
             CSV keeps every column and appends label, confidence (and with --top-k K: label_2, \
             confidence_2 ... label_K, confidence_K). JSON Lines keeps each object and adds "label", \
-            "confidence" (and "top": the K best as {"label", "confidence"}); members already named \
-            so are replaced. Text: one query per line in, LABEL<TAB>CONFIDENCE (more pairs with \
+            "confidence" (and "top": the K best as {"label", "confidence"}). An input that already \
+            has one of these columns (CSV header) or members (a JSON object: a bad row) is refused \
+            rather than overwritten: --output-prefix P writes P+label, P+confidence... instead. Text: one query per line in, LABEL<TAB>CONFIDENCE (more pairs with \
             --top-k) per line out. A row whose top probability is below the threshold, or with no \
             features, gets the unknown label; its confidence is still the top probability. \
             Bad rows (wrong field count, invalid UTF-8, empty text, invalid JSON, missing text \
@@ -55,6 +56,10 @@ extension SwitchboardCommand {
         @Option(help: ArgumentHelp("JSON Lines: the member holding the text.", valueName: "name"))
         var textField = "text"
 
+        @Option(help: ArgumentHelp("Write the added columns / members under this prefix (e.g. predicted_ gives predicted_label, predicted_confidence).",
+                                   valueName: "prefix"))
+        var outputPrefix = ""
+
         @Option(help: ArgumentHelp("Also output the K most probable labels.", valueName: "k"))
         var topK: Int?
 
@@ -83,6 +88,7 @@ extension SwitchboardCommand {
         }
 
         func run() throws {
+            if let outputPath { try OutputCheck.writable(outputPath) }
             let classifier = try Classifier(contentsOf: model)
             var options = BatchLabelOptions(format: format ?? inputPath.map(LabelFormat.init(path:)) ?? .text)
             options.textColumn = ColumnSelector(textColumn)
@@ -92,6 +98,7 @@ extension SwitchboardCommand {
             options.unknownLabel = unknownLabel
             options.threads = threads.threads
             options.onError = onError
+            options.outputPrefix = outputPrefix
             let inputName = inputPath ?? "<stdin>"
             let inputFD = try inputPath.map(Self.openForReading) ?? 0
             defer { if inputFD != 0 { close(inputFD) } }

@@ -30,6 +30,10 @@ public struct BatchLabelOptions: Sendable {
     public var unknownLabel: String?
     /// Labeling threads.
     public var threads = ProcessInfo.processInfo.activeProcessorCount
+    /// Written before the names of the added CSV columns and JSON members (`label`,
+    /// `confidence`, `label_2`..., `top`), e.g. "predicted_". An input that already has one of
+    /// the names is refused (CSV: the header; JSON Lines: that object is a bad row).
+    public var outputPrefix = ""
     /// Whether a bad row stops the run or is skipped.
     public var onError = BadRowPolicy.fail
     /// Rows labeled together: large enough that thread hand-offs cost nothing per row (~0.1%

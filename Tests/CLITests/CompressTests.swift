@@ -32,9 +32,9 @@ import Testing
             let r = try run(["compress", "\(dir)/model", "--output", "\(dir)/small", "--json"])
             try #require(r.status == 0, "compress failed: \(r.stderr)")
             let sizes = try Self.json(r.stdout)
-            let (input, output) = (sizes["input_bytes"] as? Int ?? 0, sizes["output_bytes"] as? Int ?? 0)
+            let (input, output) = (sizes["model_bytes"] as? Int ?? 0, sizes["output_bytes"] as? Int ?? 0)
             // Per bucket: 8 × 4 float bytes + 4 IDF → 8 int8 + 4 scale + 4 IDF, 36 → 16 bytes.
-            #expect(sizes["bits"] as? Int == 8 && output > 0 && Double(input) / Double(output) > 2.2, "\(sizes)")
+            #expect(sizes["weight_bits"] as? Int == 8 && output > 0 && Double(input) / Double(output) > 2.2, "\(sizes)")
 
             let inspect = try Self.json(try run(["inspect", "\(dir)/small", "--json"]).stdout)
             #expect(inspect["weight_encoding"] as? String == "int8" && inspect["format_version"] as? Int == 2)
@@ -83,7 +83,7 @@ import Testing
                                   "--epochs", "5", "--threads", "1"])
             try #require(fitted.status == 0, "\(fitted.stderr)")
             let f = try Self.json(fitted.stdout)
-            #expect(f["bucket_bits"] as? Int == 11 && (f["model_bytes"] as? Int ?? .max) <= 40_000, "\(f)")
+            #expect(f["bucket_bits"] as? Int == 11 && (f["output_bytes"] as? Int ?? .max) <= 40_000, "\(f)")
 
             let explicit = try run(["train", "\(dir)/train.csv", "-o", "\(dir)/e", "--max-size", "40KB"] + Self.training)
             #expect(explicit.status == 64 && explicit.stderr.contains("--bucket-bits 11"), "\(explicit.stderr)")
