@@ -25,8 +25,10 @@ extension SwitchboardCommand.Train {
 
     /// Warns (stderr) before training a model whose float32 weights exceed `largeModelBytes`:
     /// the expected file size and training memory, and the `--bucket-bits` or `--max-size`
-    /// that keep the model under 1 GB.
+    /// that keep the model under 1 GB. Nothing when training refuses the size anyway (its error
+    /// says what fits).
     static func warnAboutSize(labels: [String], features: FeatureConfiguration, validating: Bool) {
+        if Trainer.sizeProblem(labels: labels.count, features: features) != nil { return }
         let allowance = CompactBudget.metadataAllowance
         let size = ModelFile.encodedByteCount(labels: labels, metadataLength: allowance, features: features,
                                               encoding: .float32)

@@ -54,11 +54,11 @@ import Testing
     @Test func queriesFromCSVAndTextFiles() throws {
         try withDataDirectory { dir in
             let model = try model(in: dir)
-            #expect(try benchJSON([model, "\(dir)/train.csv"])["queries"] as? Int == 30)
+            #expect(try benchJSON([model, "\(dir)/train.csv"])["query_count"] as? Int == 30)
             try "good morning\r\n\n  play jazz  \nsnow storm".write(toFile: "\(dir)/queries.txt", atomically: true, encoding: .utf8)
-            #expect(try benchJSON([model, "\(dir)/queries.txt"])["queries"] as? Int == 3)
+            #expect(try benchJSON([model, "\(dir)/queries.txt"])["query_count"] as? Int == 3)
             try "id,utterance\n1,hello there\n2,\"rain, tomorrow\"\n".write(toFile: "\(dir)/q.CSV", atomically: true, encoding: .utf8)
-            #expect(try benchJSON([model, "\(dir)/q.CSV", "--text-column", "utterance"])["queries"] as? Int == 2)
+            #expect(try benchJSON([model, "\(dir)/q.CSV", "--text-column", "utterance"])["query_count"] as? Int == 2)
             #expect(try benchJSON([model, "\(dir)/q.CSV", "--text-column", "1", "--threads", "1"])["thread_count"] as? Int == 1)
         }
     }

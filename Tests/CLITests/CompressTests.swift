@@ -38,12 +38,12 @@ import Testing
 
             let inspect = try Self.json(try run(["inspect", "\(dir)/small", "--json"]).stdout)
             #expect(inspect["weight_encoding"] as? String == "int8" && inspect["format_version"] as? Int == 2)
-            let parts = try #require(inspect["size_breakdown"] as? [String: Int])
+            let parts = try #require(inspect["section_bytes"] as? [String: Int])
             #expect(parts.values.reduce(0, +) == output && parts["scales"] == 4 * 4096 && parts["weights"] == 8 * 4096)
             #expect(Set(parts.keys) == ["header_labels_metadata", "idf", "bias", "weights", "scales", "padding", "checksum"])
             let floatInspect = try Self.json(try run(["inspect", "\(dir)/model", "--json"]).stdout)
             #expect(floatInspect["weight_encoding"] as? String == "float32" && floatInspect["format_version"] as? Int == 1)
-            #expect((floatInspect["size_breakdown"] as? [String: Int])?["scales"] == 0)
+            #expect((floatInspect["section_bytes"] as? [String: Int])?["scales"] == 0)
             #expect(try run(["inspect", "\(dir)/small"]).stdout.contains("int8"))
 
             let accuracies = try ["model", "small"].map { name in

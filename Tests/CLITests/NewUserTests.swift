@@ -156,23 +156,29 @@ private func model(in dir: String) throws -> String {
 }
 
 @Suite struct VeryLargeModels {
-    /// 40,000 labels × 2^15 buckets: 5.2 GB of weights, above 2^31 bytes (a 32-bit %d printed it
-    /// negative). Warned about before anything is trained, then refused (over the 4 GiB limit).
+    /// 20,000 labels × 2^15 buckets: a 2.6 GB model, above 2^31 bytes (a 32-bit %d printed it
+    /// negative). Warned about before any work; the run then stops cheaply, before featurizing,
+    /// because a validation fraction of 0.5 leaves labels without training rows.
     @Test func aModelOverOneGigabyteIsAnnouncedWithItsTrueSize() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var csv = "text,label\n"
-        for i in 0..<40_000 { csv += "query number \(i),label\(i)\n" }
+        for i in 0..<20_000 { csv += "query number \(i),label\(i)\n" }
         try write(csv, to: "\(dir)/many.csv")
-        let r = try run(["train", "\(dir)/many.csv", "-o", "\(dir)/m", "--bucket-bits", "15", "--threads", "1"])
-        #expect(r.status == 1)
+        let r = try run(["train", "\(dir)/many.csv", "-o", "\(dir)/m", "--bucket-bits", "15", "--threads", "1",
+                         "--validation-fraction", "0.5"])
+        #expect(r.status == 1 && r.stderr.contains("no training row left"), "\(r.stderr)")
         let warning = try #require(r.stderr.split(separator: "\n").first { $0.contains("warning") }, "\(r.stderr)")
-        // 40,000 labels (row stride 40,000) × 32,768 buckets × 4 bytes of weights.
-        let weights = 40_000 * 32_768 * 4
+        // 20,000 labels (row stride 20,000) × 32,768 buckets × 4 bytes of weights, 3 copies when validating.
+        let weights = 20_000 * 32_768 * 4
         #expect(weights > Int(Int32.max))
-        #expect(warning.contains("(\(weights * 2) bytes) of memory"), "\(warning)")
-        #expect(warning.contains("5.2 GB (") && !warning.contains("(-"), "\(warning)")
-        #expect(warning.contains("--bucket-bits 12") && warning.contains("--max-size 1GB"), "\(warning)")
+        #expect(warning.contains("(\(weights * 3) bytes) of memory"), "\(warning)")
+        #expect(warning.contains("model of about 2.6 GB (") && !warning.contains("(-"), "\(warning)")
+        #expect(warning.contains("--bucket-bits 13") && warning.contains("--max-size 1GB"), "\(warning)")
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/m"))
+        // Under 1 GB: no warning.
+        let small = try run(["train", "\(dir)/many.csv", "-o", "\(dir)/m", "--bucket-bits", "10", "--threads", "1",
+                             "--validation-fraction", "0.5"])
+        #expect(!small.stderr.contains("warning"), "\(small.stderr)")
     }
 }
