@@ -40,10 +40,16 @@ extension SwitchboardCommand {
         func validate() throws {
             if let topK, topK < 1 { throw ValidationError("--top-k must be at least 1") }
             // After `--` every TEXT is literal; without it, a TEXT naming a file is most likely a mistake.
-            if !CommandLine.arguments.contains("--"), let file = texts.first(where: FileManager.default.fileExists) {
+            if !CommandLine.arguments.contains("--"), let file = texts.first(where: Self.isRegularFile) {
                 throw ValidationError("TEXT '\(file)': that's a file; use `label` (switchboard label \(model) \(file)), "
                     + "or `--` before the texts to classify the literal text")
             }
+        }
+
+        /// Whether `path` names a regular file (after symlinks); a directory such as "." is a text.
+        static func isRegularFile(_ path: String) -> Bool {
+            var info = stat()
+            return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
         }
 
         func run() throws {

@@ -49,6 +49,7 @@ extension SwitchboardCommand {
         }
 
         func run() throws {
+            try OutputCheck.writable(output)
             let classifier = try Classifier(contentsOf: model)
             let data = try LabeledDataset.load(paths: testFiles, textColumns: columns.texts, labelColumn: columns.label)
             let figures: [(String, String)]

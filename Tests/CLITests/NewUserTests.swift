@@ -35,13 +35,15 @@ private func model(in dir: String) throws -> String {
             #expect(r.status == 0, "\(r.stderr)")
             #expect(r.stdout.split(separator: "\n").count == 2)
             #expect(try run(["predict", m, "no such file here"]).status == 0)
+            #expect(try run(["predict", m, dir]).status == 0)  // a directory is not taken for a file
         }
     }
 }
 
 @Suite struct OutputsCheckedFirst {
     @Test(arguments: [["train", "TRAIN", "--output", "nodir/m"], ["calibrate", "MODEL", "TRAIN", "--output", "nodir/m"],
-                      ["compress", "MODEL", "--output", "nodir/m"], ["label", "MODEL", "TRAIN", "--output", "nodir/out.csv"]])
+                      ["compress", "MODEL", "--output", "nodir/m"], ["label", "MODEL", "TRAIN", "--output", "nodir/out.csv"],
+                      ["report", "MODEL", "TRAIN", "--output", "nodir/r.html"]])
     func aMissingDirectoryIsNamedBeforeAnyWork(arguments: [String]) throws {
         try withDataDirectory { dir in
             let m = try model(in: dir)
