@@ -116,7 +116,7 @@ extension SwitchboardCommand {
             """)
 
         @Argument(help: ArgumentHelp("Training data: CSV files with a header row (concatenated).", valueName: "train.csv"))
-        var trainingFiles: [String] = []
+        var trainingFiles: [String]
 
         @Option(name: [.short, .long], help: ArgumentHelp("Where to write the model.", valueName: "model"))
         var output: String

@@ -30,9 +30,8 @@ public struct BatchLabelOptions: Sendable {
     public var unknownLabel: String?
     /// Labeling threads.
     public var threads = ProcessInfo.processInfo.activeProcessorCount
-    /// Written before the names of the added CSV columns and JSON members (`label`,
-    /// `confidence`, `label_2`..., `top`), e.g. "predicted_". An input that already has one of
-    /// the names is refused (CSV: the header; JSON Lines: that object is a bad row).
+    /// Prefix of the added CSV columns and JSON members (`label`, `confidence`, ...). An input
+    /// that already has one is refused (CSV: at the header; JSON Lines: a bad row).
     public var outputPrefix = ""
     /// Whether a bad row stops the run or is skipped.
     public var onError = BadRowPolicy.fail
