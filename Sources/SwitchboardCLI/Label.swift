@@ -50,7 +50,8 @@ extension SwitchboardCommand {
         var format: LabelFormat?
 
         @Option(name: .customLong("text-column"),
-                help: ArgumentHelp("CSV: the text column, a header name or 0-based index.", valueName: "name|index"))
+                help: ArgumentHelp("CSV: the text column, a header name or 0-based index; several separated by commas (subject,body) are joined.",
+                                   valueName: "name|index"))
         var textColumn = "text"
 
         @Option(help: ArgumentHelp("JSON Lines: the member holding the text.", valueName: "name"))
@@ -79,6 +80,9 @@ extension SwitchboardCommand {
         private var outputPath: String? { output == "-" ? nil : output }
 
         func validate() throws {
+            if textColumn.split(separator: ",", omittingEmptySubsequences: false).contains(where: \.isEmpty) {
+                throw ValidationError("--text-column '\(textColumn)' has an empty column name (separate names with single commas)")
+            }
             if let topK, topK < 1 { throw ValidationError("--top-k must be at least 1") }
             if let threshold, !(threshold >= 0 && threshold <= 1) { throw ValidationError("--threshold must be in [0, 1]") }
             if unknownLabel?.isEmpty == true { throw ValidationError("--unknown-label must not be empty") }
@@ -91,7 +95,9 @@ extension SwitchboardCommand {
             if let outputPath { try OutputCheck.writable(outputPath) }
             let classifier = try Classifier(contentsOf: model)
             var options = BatchLabelOptions(format: format ?? inputPath.map(LabelFormat.init(path:)) ?? .text)
-            options.textColumn = ColumnSelector(textColumn)
+            let columns = textColumn.split(separator: ",", omittingEmptySubsequences: false).map { ColumnSelector(String($0)) }
+            options.textColumn = columns[0]
+            options.extraTextColumns = Array(columns.dropFirst())
             options.textField = textField
             options.topK = topK
             options.threshold = threshold

@@ -251,7 +251,7 @@ final class LineInput: LabelInput {
 /// (stray quotes, an unclosed quote) is always fatal, since no boundary after it can be trusted.
 final class CSVInput: LabelInput {
     let file: String
-    let column: ColumnSelector
+    let columns: [ColumnSelector]
     let policy: BadRowPolicy
     let writer: LabelWriter
     private var parser: CSVParser
@@ -260,11 +260,11 @@ final class CSVInput: LabelInput {
     private var boundaryLine = 1, boundaryByte: UInt8 = 0
     /// The same at the start of the window about to be consumed.
     private var windowLine = 1, windowByte: UInt8 = 0
-    private var header: (fields: Int, text: Int, name: String)?
+    private var header: (fields: Int, texts: [Int], name: String)?
 
-    init(file: String, column: ColumnSelector, policy: BadRowPolicy, writer: LabelWriter) {
+    init(file: String, columns: [ColumnSelector], policy: BadRowPolicy, writer: LabelWriter) {
         self.file = file
-        self.column = column
+        self.columns = columns
         self.policy = policy
         self.writer = writer
         parser = CSVParser(file: file)
@@ -339,9 +339,21 @@ final class CSVInput: LabelInput {
         if record.count != header.fields {
             return try run.problem(line: record.line, "row has \(record.count) fields but the header has \(header.fields)")
         }
-        let text = CSVBytes.trimmedRange(record.bytes(at: header.text))
-        if text.isEmpty { return try run.problem(line: record.line, "empty \(header.name) (column \(header.text))") }
-        try run.add { $0.append(record, textField: header.text, text: text) }
+        guard header.texts.count > 1 else {
+            let text = CSVBytes.trimmedRange(record.bytes(at: header.texts[0]))
+            if text.isEmpty { return try run.problem(line: record.line, "empty \(header.name) (column \(header.texts[0]))") }
+            return try run.add { $0.append(record, textField: header.texts[0], text: text) }
+        }
+        var joined: [UInt8] = []
+        for k in header.texts {
+            let bytes = record.bytes(at: k)
+            let range = CSVBytes.trimmedRange(bytes)
+            if range.isEmpty { continue }
+            if !joined.isEmpty { joined.append(CSVBytes.lf) }
+            joined.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[range]))
+        }
+        if joined.isEmpty { return try run.problem(line: record.line, "empty \(header.name) (every text column)") }
+        try run.add { $0.append(record, joinedText: joined) }
     }
 
     /// Finds the text column and writes the output header: the input's, plus the new columns.
@@ -350,19 +362,22 @@ final class CSVInput: LabelInput {
             let bytes = record.bytes(at: k)
             return CSVBytes.string(bytes, CSVBytes.trimmedRange(bytes))
         }
-        let index: Int? = switch column {
-        case .name(let name): names.firstIndex(of: name)
-        case .index(let index): names.indices.contains(index) ? index : nil
-        }
-        guard let index else {
-            let list = names.map { "\"\($0)\"" }.joined(separator: ", ")
-            throw CSVError(file: file, line: record.line,
-                           message: "no column \(column); the header's \(names.count) columns are: \(list)")
+        let indices = try columns.map { column in
+            let index: Int? = switch column {
+            case .name(let name): names.firstIndex(of: name)
+            case .index(let index): names.indices.contains(index) ? index : nil
+            }
+            guard let index else {
+                let list = names.map { "\"\($0)\"" }.joined(separator: ", ")
+                throw CSVError(file: file, line: record.line,
+                               message: "no column \(column); the header's \(names.count) columns are: \(list)")
+            }
+            return index
         }
         if let taken = writer.csvColumns.first(where: names.contains) {
             throw CSVError(file: file, line: record.line, message: writer.collision(taken, kind: "column"))
         }
-        header = (record.count, index, names[index])
+        header = (record.count, indices, indices.map { names[$0] }.joined(separator: ","))
         var out: [UInt8] = []
         for k in 0..<record.count {
             if k > 0 { out.append(CSVBytes.comma) }

@@ -120,6 +120,14 @@ private func model(in dir: String) throws -> String {
             #expect(empty.status == 1 && empty.stderr.contains("empty.csv:2:"), "\(empty.stderr)")
             let twice = try run(["train", "\(dir)/a.csv", "-o", "\(dir)/m3", "--text-column", "body,body"] + quick)
             #expect(twice.status == 64, "\(twice.stderr)")
+            // label joins the same columns and keeps every input column.
+            let labeled = try run(["label", "\(dir)/m", "\(dir)/b.csv", "--text-column", "subject,body", "--threads", "1"])
+            #expect(labeled.status == 0, "\(labeled.stderr)")
+            let rows = labeled.stdout.split(separator: "\n")
+            #expect(rows.first == "id,subject,body,category,label,confidence")
+            #expect(rows.dropFirst().map { $0.split(separator: ",")[4] } == ["billing", "bug"], "\(labeled.stdout)")
+            let none = try run(["label", "\(dir)/m", "\(dir)/empty.csv", "--text-column", "subject,body"])
+            #expect(none.status == 1 && none.stderr.contains("empty.csv:2: empty subject,body"), "\(none.stderr)")
         }
     }
 }
