@@ -89,13 +89,13 @@ def switchboard_inspect(config, model):
     _, out = run.run_json([config["switchboard_bin"], "inspect", model, "--json"])
     return {"model_bytes": out["model_bytes"], "bucket_bits": get(out, "features", "bucket_bits"),
             "weight_encoding": out.get("weight_encoding"), "row_stride": out.get("row_stride"),
-            "size_breakdown": out.get("size_breakdown")}
+            "size_breakdown": out.get("section_bytes")}
 
 
 def switchboard_latency(config, model, queries):
     """`switchboard bench --threads 1`: in-process, single queries (see benchmarks/README.md)."""
-    return run.run_json([config["switchboard_bin"], "bench", model, queries, "--threads", "1",
-                         "--json"])[1]
+    return run.bench_figures(run.run_json([config["switchboard_bin"], "bench", model, queries, "--threads", "1",
+                                           "--json"])[1])
 
 
 def switchboard_file(config, model, files):

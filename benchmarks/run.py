@@ -240,12 +240,12 @@ def prepare_dataset(config, name, train, test):
 # --- Switchboard ------------------------------------------------------------------------------
 
 def switchboard_train(config, train, model):
-    """Whole `train` process, timed from outside; also its own JSON (seconds, model_bytes)."""
+    """Whole `train` process, timed from outside; also its own JSON (elapsed_seconds, output_bytes)."""
     seconds, out = run_json([config["switchboard_bin"], "train", train, "--output", model, "--json"])
     return {"train_seconds": seconds, "train_cpu_seconds": LAST_CPU_SECONDS,
-            "train_seconds_reported": out.get("seconds"),
-            "model_bytes": out.get("model_bytes") or os.path.getsize(model),
-            "examples": out.get("examples")}
+            "train_seconds_reported": out.get("elapsed_seconds"),
+            "model_bytes": out.get("output_bytes") or os.path.getsize(model),
+            "examples": out.get("example_count")}
 
 
 def switchboard_evaluate(config, model, test):
@@ -253,8 +253,23 @@ def switchboard_evaluate(config, model, test):
     return {"accuracy": out["accuracy"], "macro_f1": out["macro_f1"]}
 
 
+def bench_figures(out):
+    """`bench --json` (seconds, see the README's "JSON output") in the units the peers report."""
+    renamed = {"load_ms": ("load_seconds", 1e3), "p50_us": ("latency_p50_seconds", 1e6),
+               "p90_us": ("latency_p90_seconds", 1e6), "p99_us": ("latency_p99_seconds", 1e6),
+               "p999_us": ("latency_p999_seconds", 1e6), "max_us": ("latency_max_seconds", 1e6),
+               "mean_us": ("latency_mean_seconds", 1e6)}
+    figures = dict(out)
+    for old, (new, scale) in renamed.items():
+        if new in out:
+            figures[old] = out[new] * scale
+    if "query_count" in out:
+        figures["queries"] = out["query_count"]
+    return figures
+
+
 def switchboard_latency(config, model, queries):
-    return run_json([config["switchboard_bin"], "bench", model, queries, "--json"])[1]
+    return bench_figures(run_json([config["switchboard_bin"], "bench", model, queries, "--json"])[1])
 
 
 def switchboard_label(config, model, input_csv, output):

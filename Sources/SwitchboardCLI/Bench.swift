@@ -20,10 +20,12 @@ extension SwitchboardCommand {
             error), throughput on 1 thread and on --threads threads (whole passes over the \
             queries), then heap allocations per query in steady state, counted by hooking the \
             malloc family for one pass (null where that is unsupported). --json prints one \
-            object: load_ms, p50_us, p90_us, p99_us, p999_us, max_us, mean_us, samples, \
-            timer_overhead_ns, page_faults, context_switches, queries_per_second, \
-            queries_per_second_all_cores, threads, model_bytes, allocations_per_query, rss_mb \
-            (resident memory of the whole process after load, decimal MB), queries.
+            object (times in seconds): model, model_bytes, load_seconds, latency_p50_seconds, \
+            latency_p90_seconds, latency_p99_seconds, latency_p999_seconds, latency_max_seconds, \
+            latency_mean_seconds, sample_count, timer_overhead_seconds, page_fault_count, \
+            context_switch_count, queries_per_second, queries_per_second_all_threads, \
+            thread_count, allocations_per_query, resident_bytes (resident memory of the whole \
+            process after load), query_count.
             """)
 
         /// Default seconds of latency sampling: long enough for a stable p99.9 at microsecond
@@ -65,7 +67,7 @@ extension SwitchboardCommand {
             let budget: LatencyBenchmark.Budget = iterations.map { .iterations($0) } ?? .duration(duration ?? Self.defaultDuration)
             let report = try LatencyBenchmark.run(model: model, queries: texts, budget: budget, threads: threads.threads)
             if format.json {
-                Output.printJSON(Self.json(report))
+                Output.printJSON(Self.json(report, model: model))
             } else {
                 print(Self.text(report, model: model, source: queries ?? "built-in"))
             }
@@ -74,21 +76,29 @@ extension SwitchboardCommand {
         /// Nanoseconds as microseconds.
         private static func us(_ ns: UInt64) -> Double { Double(ns) / 1000 }
 
+        /// Nanoseconds as seconds.
+        private static func seconds(_ ns: UInt64) -> JSON { .number(Double(ns) / 1e9) }
+
         /// The report as one JSON object.
-        static func json(_ r: LatencyBenchmark.Report) -> JSON {
+        static func json(_ r: LatencyBenchmark.Report, model: String) -> JSON {
             let h = r.latency
-            return ["load_ms": .number(Double(r.loadNanoseconds) / 1e6),
-                    "p50_us": .number(us(h.value(atPercentile: 50))), "p90_us": .number(us(h.value(atPercentile: 90))),
-                    "p99_us": .number(us(h.value(atPercentile: 99))), "p999_us": .number(us(h.value(atPercentile: 99.9))),
-                    "max_us": .number(us(h.max)), "mean_us": .number(h.mean / 1000), "samples": .number(Int(h.count)),
-                    "timer_overhead_ns": .number(Int(r.timerOverheadNanoseconds)),
-                    "page_faults": .number(r.pageFaults), "context_switches": .number(r.contextSwitches),
-                    "queries_per_second": .number(r.queriesPerSecond),
-                    "queries_per_second_all_cores": .number(r.queriesPerSecondAllCores),
-                    "threads": .number(r.threads), "model_bytes": .number(r.modelBytes),
-                    "allocations_per_query": r.allocationsPerQuery.map { .number($0) } ?? .null,
-                    "rss_mb": r.residentBytesAfterLoad.map { .number(Double($0) / 1e6) } ?? .null, // decimal MB, as `Output.bytes`
-                    "queries": .number(r.queries)]
+            return JSONVocabulary.document([
+                "model": .string(model), "model_bytes": .number(r.modelBytes),
+                "load_seconds": seconds(r.loadNanoseconds),
+                "latency_p50_seconds": seconds(h.value(atPercentile: 50)),
+                "latency_p90_seconds": seconds(h.value(atPercentile: 90)),
+                "latency_p99_seconds": seconds(h.value(atPercentile: 99)),
+                "latency_p999_seconds": seconds(h.value(atPercentile: 99.9)),
+                "latency_max_seconds": seconds(h.max), "latency_mean_seconds": .number(h.mean / 1e9),
+                "sample_count": .number(Int(h.count)), "timer_overhead_seconds": seconds(r.timerOverheadNanoseconds),
+                "page_fault_count": .number(r.pageFaults), "context_switch_count": .number(r.contextSwitches),
+                "queries_per_second": .number(r.queriesPerSecond),
+                "queries_per_second_all_threads": .number(r.queriesPerSecondAllCores),
+                "thread_count": .number(r.threads),
+                "allocations_per_query": r.allocationsPerQuery.map { .number($0) } ?? .null,
+                "resident_bytes": r.residentBytesAfterLoad.map { .number($0) } ?? .null,
+                "query_count": .number(r.queries),
+            ])
         }
 
         /// The report as an aligned table for people.
@@ -97,7 +107,7 @@ extension SwitchboardCommand {
             func micros(_ ns: UInt64) -> String { String(format: "%.2f µs", us(ns)) }
             func rate(_ qps: Double) -> String { String(format: "%.0f queries/s", qps) }
             let allocations = r.allocationsPerQuery.map {
-                String(format: "%.3f per query (%d queries counted)", $0, r.allocationSampleQueries)
+                String(format: "%.3f per query", $0) + " (\(r.allocationSampleQueries) queries counted)"
             } ?? "not counted (unsupported on this platform)"
             return Output.table([
                 ["model", "\(model), \(Output.bytes(r.modelBytes))"],
@@ -109,7 +119,7 @@ extension SwitchboardCommand {
                 ["latency p99", micros(h.value(atPercentile: 99))],
                 ["latency p99.9", micros(h.value(atPercentile: 99.9))],
                 ["latency max", micros(h.max)],
-                ["latency mean", String(format: "%.2f µs over %d samples", h.mean / 1000, Int(h.count))],
+                ["latency mean", String(format: "%.2f µs", h.mean / 1000) + " over \(h.count) samples"],
                 ["timer overhead", "\(r.timerOverheadNanoseconds) ns per sample (subtracted)"],
                 ["during sampling", "\(r.pageFaults) page faults, \(r.contextSwitches) context switches"],
                 ["throughput", rate(r.queriesPerSecond) + " on 1 thread"],

@@ -63,9 +63,11 @@ struct CalibrationOptions: ParsableArguments {
     static func json(_ r: CalibrationReport) -> JSON {
         let v = r.validation
         return ["threshold": .number(r.calibration.threshold ?? 0), "temperature": .number(r.calibration.temperature),
+                "unknown_label": .string(r.calibration.unknownLabel),
                 "ece_before": .number(r.eceBefore), "ece_after": .number(r.eceAfter), "coverage": .number(v.coverage),
                 "answered_accuracy": .number(v.answeredAccuracy), "in_scope_accuracy": .number(v.inScopeAccuracy),
-                "unknown_recall": v.unknownRecall.map { JSON.number($0) } ?? .null, "examples": .number(r.examples)]
+                "unknown_recall": v.unknownRecall.map { JSON.number($0) } ?? .null,
+                "example_count": .number(r.examples)]
     }
 
     /// A calibration report as table rows for people.
@@ -94,9 +96,10 @@ extension SwitchboardCommand {
             for a target instead. Rows with the unknown label (e.g. CLINC150's oos) are what the \
             model should abstain on. Writes a copy of MODEL (atomically) whose metadata holds \
             "calibration": {temperature, threshold, unknown_label}; everything else is unchanged. \
-            Prints the validation figures; --json prints one object with threshold, temperature, \
-            ece_before, ece_after, coverage, answered_accuracy, in_scope_accuracy, unknown_recall \
-            (null without unknown-label rows) and examples.
+            Prints the validation figures; --json prints one object with model, output and \
+            calibration: threshold, temperature, unknown_label, ece_before, ece_after, coverage, \
+            answered_accuracy, in_scope_accuracy, unknown_recall (null without unknown-label rows) \
+            and example_count.
             """)
 
         @Argument(help: ArgumentHelp("The model file.", valueName: "model"))
@@ -118,14 +121,16 @@ extension SwitchboardCommand {
         }
 
         func run() throws {
+            try OutputCheck.writable(output)
             let storage = try ModelFile.load(path: model)
             let unknownLabel = calibration.unknownLabel ?? Calibration.from(metadata: storage.metadata).unknownLabel
-            let data = try LabeledDataset.load(paths: validationFiles, textColumn: columns.text, labelColumn: columns.label)
+            let data = try LabeledDataset.load(paths: validationFiles, textColumns: columns.texts, labelColumn: columns.label)
             let (calibrated, report) = try calibration.calibrate(storage.contents(), on: data, unknownLabel: unknownLabel,
                                                                  threads: threads.threads)
             try ModelOutput.write(calibrated, to: output)
             if format.json {
-                Output.printJSON(CalibrationOptions.json(report))
+                Output.printJSON(JSONVocabulary.document(["model": .string(model), "output": .string(output),
+                                                          "calibration": CalibrationOptions.json(report)]))
             } else {
                 print(Output.table(CalibrationOptions.rows(report) + [["model", output]]))
             }

@@ -15,7 +15,7 @@ extension SwitchboardCommand {
             result like any model. --max-size SIZE (2MB, 1.5MB, 500KB, 2MiB; MB = 1e6 bytes) fails \
             with exit status 1, writing nothing, when the int8 model is still larger, and says \
             which `train --bucket-bits N --compact` would fit. --json prints one object: model, \
-            output, input_bytes, output_bytes, bits, bucket_bits, weight_encoding.
+            model_bytes, output, output_bytes, weight_bits, bucket_bits, weight_encoding.
             """)
 
         /// Weight widths `--bits` accepts. 4-bit weights (levels ±7) cost 0.16 points on CLINC150
@@ -44,6 +44,7 @@ extension SwitchboardCommand {
         }
 
         func run() throws {
+            try OutputCheck.writable(output)
             let storage = try ModelFile.load(path: model)
             let compact = storage.contents().quantizedInt8()
             let outputBytes = compact.modelByteEstimate
@@ -56,12 +57,12 @@ extension SwitchboardCommand {
             try ModelOutput.write(compact, to: output)
             let written = try Output.fileSize(output)
             if format.json {
-                Output.printJSON([
-                    "model": .string(model), "output": .string(output), "input_bytes": .number(storage.byteCount),
-                    "output_bytes": .number(written), "bits": .number(bits),
+                Output.printJSON(JSONVocabulary.document([
+                    "model": .string(model), "output": .string(output), "model_bytes": .number(storage.byteCount),
+                    "output_bytes": .number(written), "weight_bits": .number(bits),
                     "bucket_bits": .number(compact.features.bucketBits),
                     "weight_encoding": .string(compact.weightEncoding.rawValue),
-                ])
+                ]))
             } else {
                 let ratio = Double(storage.byteCount) / Double(max(written, 1))
                 print(Output.table([

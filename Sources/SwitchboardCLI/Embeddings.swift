@@ -26,8 +26,8 @@ extension SwitchboardCommand.Embeddings {
             discussion: """
             Reads \(EmbeddingImporter.weightsMember) (F16 safetensors) and \
             \(EmbeddingImporter.tokenizerMember) (Hugging Face tokenizer JSON) from the wheel, \
-            checks them, and writes the pack atomically. --json prints name, tokens, merges, \
-            dimensions, bytes and checksum.
+            checks them, and writes the pack atomically. --json prints name, output, output_bytes, \
+            token_count, merge_count, dimension_count and checksum.
             """)
 
         @Argument(help: ArgumentHelp("The wordllama 0.4.0.post1 wheel, or a directory with its files.", valueName: "wheel-or-dir"))
@@ -39,15 +39,16 @@ extension SwitchboardCommand.Embeddings {
         @OptionGroup var format: JSONOption
 
         func run() throws {
+            try OutputCheck.writable(output)
             let pack = try EmbeddingImporter.importPack(from: source)
             try pack.write(to: output)
             let summary: [String: JSON] = [
-                "name": .string(pack.name), "tokens": .number(pack.tokenizer.tokens.count),
-                "merges": .number(pack.tokenizer.merges.count), "dimensions": .number(pack.dimensions),
-                "bytes": .number(try Output.fileSize(output)), "checksum": .string(String(pack.checksum, radix: 16)),
+                "name": .string(pack.name), "token_count": .number(pack.tokenizer.tokens.count),
+                "merge_count": .number(pack.tokenizer.merges.count), "dimension_count": .number(pack.dimensions),
+                "output_bytes": .number(try Output.fileSize(output)), "checksum": .string(String(pack.checksum, radix: 16)),
                 "output": .string(output)]
             if format.json {
-                Output.printJSON(.object(summary))
+                Output.printJSON(JSONVocabulary.document(summary))
             } else {
                 print("wrote \(output): \(pack.name), \(pack.tokenizer.tokens.count) tokens × \(pack.dimensions) dimensions, "
                     + "\(pack.tokenizer.merges.count) merges")
@@ -103,9 +104,10 @@ extension SwitchboardCommand.Embeddings {
             let identical = cases.count - mismatches.count
             let percent = cases.isEmpty ? 0 : 100 * Double(identical) / Double(cases.count)
             if format.json {
-                Output.printJSON(["texts": .number(cases.count), "identical": .number(identical),
-                                  "identical_percent": .number(percent),
-                                  "first_mismatches": .array(mismatches.prefix(5).map { .string($0.text) })])
+                Output.printJSON(JSONVocabulary.document([
+                    "text_count": .number(cases.count), "identical_count": .number(identical),
+                    "identical_fraction": .number(Double(identical) / Double(max(cases.count, 1))),
+                    "first_mismatches": .array(mismatches.prefix(5).map { .string($0.text) })]))
             } else {
                 print("\(identical) of \(cases.count) texts identical (\(Output.fixed(percent, 3))%)")
                 for m in mismatches.prefix(5) {

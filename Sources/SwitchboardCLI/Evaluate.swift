@@ -12,9 +12,9 @@ extension SwitchboardCommand {
             The files are concatenated. A test label the model does not know counts as wrong, and \
             so does a text with no features (predicted label "(none)"; "" in JSON). Macro-F1 \
             averages over every label in the test data or in the predictions. --json prints one \
-            object with examples, accuracy, macro_f1, per_label {LABEL: {precision, recall, f1, \
-            support}} and confusions [{label, predicted, count}] (most frequent first, at most \
-            \(jsonConfusionLimit)), plus ece.
+            object with model, example_count, accuracy, macro_f1, per_label {LABEL: {precision, \
+            recall, f1, example_count}} and confusions [{label, predicted_label, example_count}] \
+            (most frequent first, at most \(jsonConfusionLimit)), plus ece.
             Abstention: rows labeled with the unknown label (--unknown-label, default the model's) \
             are out of scope. ece is the expected calibration error (15 bins) of the other rows. \
             With a threshold (--threshold, default the model's calibrated one) a query whose top \
@@ -54,12 +54,14 @@ extension SwitchboardCommand {
 
         func run() throws {
             let classifier = try Classifier(contentsOf: model)
-            let data = try LabeledDataset.load(paths: testFiles, textColumn: columns.text, labelColumn: columns.label)
+            let data = try LabeledDataset.load(paths: testFiles, textColumns: columns.texts, labelColumn: columns.label)
             let evaluation = AbstentionEvaluation.evaluate(
                 classifier, on: data, unknownLabel: unknownLabel ?? classifier.calibration.unknownLabel,
                 threshold: threshold ?? classifier.calibration.threshold, threads: threads.threads)
             if format.json {
-                Output.printJSON(Self.json(evaluation))
+                guard case .object(var object) = Self.json(evaluation) else { return }
+                object["model"] = .string(model)
+                Output.printJSON(JSONVocabulary.document(object))
             } else {
                 print(Self.text(evaluation))
             }
@@ -95,12 +97,12 @@ extension SwitchboardCommand {
         static func json(_ m: ClassifierMetrics) -> JSON {
             let perLabel = m.perLabel.mapValues { l -> JSON in
                 ["precision": .number(l.precision), "recall": .number(l.recall), "f1": .number(l.f1),
-                 "support": .number(l.support)]
+                 "example_count": .number(l.support)]
             }
             let confusions = m.confusions.prefix(jsonConfusionLimit).map { c -> JSON in
-                ["label": .string(c.label), "predicted": .string(c.predicted), "count": .number(c.count)]
+                ["label": .string(c.label), "predicted_label": .string(c.predicted), "example_count": .number(c.count)]
             }
-            return ["examples": .number(m.examples), "accuracy": .number(m.accuracy), "macro_f1": .number(m.macroF1),
+            return ["example_count": .number(m.examples), "accuracy": .number(m.accuracy), "macro_f1": .number(m.macroF1),
                     "per_label": .object(perLabel), "confusions": .array(confusions)]
         }
 

@@ -16,9 +16,9 @@ extension SwitchboardCommand {
             bucket are a hash collision and are all listed. The --top N largest terms are shown \
             (default 10), the others summed on one line, so the lines add up to the logit. \
             --json prints one object per TEXT: text, label, predicted_label, logit, bias, \
-            probability, runner_up, runner_up_logit, margin, contributions [{name, bucket, ngrams \
-            [{kind, text, count}], value, weight, contribution, collision}], omitted_count, \
-            omitted_contribution. A TEXT with no features has no predicted label: without \
+            confidence, runner_up_label, runner_up_logit, margin, contributions [{name, bucket, \
+            ngrams [{kind, text, occurrence_count}], value, weight, contribution, collision}], \
+            omitted_count, omitted_contribution. A TEXT with no features has no predicted label: without \
             --label that is an error (exit 1).
             """)
 
@@ -66,9 +66,22 @@ extension SwitchboardCommand {
 
         /// One line of JSON, keys sorted.
         static func json(_ e: Explanation) throws -> String {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            return String(decoding: try encoder.encode(e), as: UTF8.self)
+            func float(_ v: Float?) -> JSON { v.map { .number($0) } ?? .null }
+            let contributions = e.contributions.map { c -> JSON in
+                ["name": .string(c.name), "bucket": c.bucket.map { .number(Int($0)) } ?? .null,
+                 "ngrams": .array(c.ngrams.map { ["kind": .string($0.kind.rawValue), "text": .string($0.text),
+                                                  "occurrence_count": .number($0.count)] }),
+                 "value": float(c.value), "weight": float(c.weight), "contribution": float(c.contribution),
+                 "collision": .bool(c.isCollision)]
+            }
+            return JSONVocabulary.document([
+                "text": .string(e.text), "label": .string(e.label),
+                "predicted_label": e.predictedLabel.map(JSON.string) ?? .null, "logit": float(e.logit),
+                "bias": float(e.bias), "confidence": float(e.probability),
+                "runner_up_label": e.runnerUp.map(JSON.string) ?? .null, "runner_up_logit": float(e.runnerUpLogit),
+                "margin": float(e.margin), "contributions": .array(contributions),
+                "omitted_count": .number(e.omittedCount), "omitted_contribution": float(e.omittedContribution),
+            ]).rendered()
         }
 
         /// The human-readable report.

@@ -8,10 +8,11 @@ extension SwitchboardCommand {
             abstract: "Describe a model file: labels, features, size and training metadata.",
             discussion: """
             The whole file is validated first (checksum included). --json prints one object with \
-            format_version, labels (names), label_count, features {...}, row_stride, model_bytes, \
-            weight_encoding (float32 or int8), size_breakdown {header_labels_metadata, idf, bias, \
+            model, model_bytes, format_version, labels (names), label_count, features {...}, row_stride, model_bytes, \
+            weight_encoding (float32 or int8), section_bytes {header_labels_metadata, idf, bias, \
             weights, scales, padding, checksum: bytes, adding up to model_bytes} and metadata \
-            (the training options, as a JSON object).
+            (the training options, as a JSON object; {"text": ...} when the stored text is not \
+            a JSON object).
             """)
 
         @Argument(help: ArgumentHelp("The model file.", valueName: "model"))
@@ -38,12 +39,15 @@ extension SwitchboardCommand {
         }
 
         static func json(_ s: ModelStorage) -> JSON {
-            ["format_version": .number(Int(s.formatVersion)), "labels": .array(s.labels.map(JSON.string)),
-             "label_count": .number(s.labels.count), "features": json(s.features), "row_stride": .number(s.rowStride),
-             "model": .string(s.source), "model_bytes": .number(s.byteCount),
-             "weight_encoding": .string(s.weightEncoding.rawValue),
-             "size_breakdown": .object(sizeRows(s.sizeBreakdown).mapValues(JSON.number)),
-             "metadata": JSON.parse(s.metadata) ?? .string(s.metadata)]
+            var metadata = JSON.parse(s.metadata) ?? .string(s.metadata)
+            if case .object = metadata {} else { metadata = ["text": .string(s.metadata)] }
+            return JSONVocabulary.document([
+                "format_version": .number(Int(s.formatVersion)), "labels": .array(s.labels.map(JSON.string)),
+                "label_count": .number(s.labels.count), "features": json(s.features), "row_stride": .number(s.rowStride),
+                "model": .string(s.source), "model_bytes": .number(s.byteCount),
+                "weight_encoding": .string(s.weightEncoding.rawValue),
+                "section_bytes": .object(sizeRows(s.sizeBreakdown).mapValues(JSON.number)), "metadata": metadata,
+            ])
         }
 
         /// Bytes per part of the file, with the header, labels and metadata counted together.

@@ -25,8 +25,9 @@ extension SwitchboardCommand {
             is given; standard input (INPUT omitted or -) is text unless --format says otherwise. \
             CSV keeps every column and appends label, confidence (and with --top-k K: label_2, \
             confidence_2 ... label_K, confidence_K). JSON Lines keeps each object and adds "label", \
-            "confidence" (and "top": the K best as {"label", "confidence"}); members already named \
-            so are replaced. Text: one query per line in, LABEL<TAB>CONFIDENCE (more pairs with \
+            "confidence" (and "top": the K best as {"label", "confidence"}). An input that already \
+            has one of these columns (CSV header) or members (a JSON object: a bad row) is refused \
+            rather than overwritten: --output-prefix P writes P+label, P+confidence... instead. Text: one query per line in, LABEL<TAB>CONFIDENCE (more pairs with \
             --top-k) per line out. A row whose top probability is below the threshold, or with no \
             features, gets the unknown label; its confidence is still the top probability. \
             Bad rows (wrong field count, invalid UTF-8, empty text, invalid JSON, missing text \
@@ -50,11 +51,16 @@ extension SwitchboardCommand {
         var format: LabelFormat?
 
         @Option(name: .customLong("text-column"),
-                help: ArgumentHelp("CSV: the text column, a header name or 0-based index.", valueName: "name|index"))
+                help: ArgumentHelp("CSV: the text column, a header name or 0-based index; several separated by commas (subject,body) are joined.",
+                                   valueName: "name|index"))
         var textColumn = "text"
 
         @Option(help: ArgumentHelp("JSON Lines: the member holding the text.", valueName: "name"))
         var textField = "text"
+
+        @Option(help: ArgumentHelp("Write the added columns / members under this prefix (e.g. predicted_ gives predicted_label, predicted_confidence).",
+                                   valueName: "prefix"))
+        var outputPrefix = ""
 
         @Option(help: ArgumentHelp("Also output the K most probable labels.", valueName: "k"))
         var topK: Int?
@@ -75,6 +81,9 @@ extension SwitchboardCommand {
         private var outputPath: String? { output == "-" ? nil : output }
 
         func validate() throws {
+            if textColumn.split(separator: ",", omittingEmptySubsequences: false).contains(where: \.isEmpty) {
+                throw ValidationError("--text-column '\(textColumn)' has an empty column name (separate names with single commas)")
+            }
             if let topK, topK < 1 { throw ValidationError("--top-k must be at least 1") }
             if let threshold, !(threshold >= 0 && threshold <= 1) { throw ValidationError("--threshold must be in [0, 1]") }
             if unknownLabel?.isEmpty == true { throw ValidationError("--unknown-label must not be empty") }
@@ -84,15 +93,19 @@ extension SwitchboardCommand {
         }
 
         func run() throws {
+            if let outputPath { try OutputCheck.writable(outputPath) }
             let classifier = try Classifier(contentsOf: model)
             var options = BatchLabelOptions(format: format ?? inputPath.map(LabelFormat.init(path:)) ?? .text)
-            options.textColumn = ColumnSelector(textColumn)
+            let columns = textColumn.split(separator: ",", omittingEmptySubsequences: false).map { ColumnSelector(String($0)) }
+            options.textColumn = columns[0]
+            options.extraTextColumns = Array(columns.dropFirst())
             options.textField = textField
             options.topK = topK
             options.threshold = threshold
             options.unknownLabel = unknownLabel
             options.threads = threads.threads
             options.onError = onError
+            options.outputPrefix = outputPrefix
             let inputName = inputPath ?? "<stdin>"
             let inputFD = try inputPath.map { try SystemCalls.open($0, O_RDONLY | O_CLOEXEC) } ?? 0
             defer { if inputFD != 0 { close(inputFD) } }

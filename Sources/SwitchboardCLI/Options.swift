@@ -6,7 +6,8 @@ import SwitchboardTraining
 /// Which CSV columns hold the text and the label.
 struct ColumnOptions: ParsableArguments {
     @Option(name: .customLong("text-column"),
-            help: ArgumentHelp("The text column: a header name, or a 0-based index.", valueName: "name|index"))
+            help: ArgumentHelp("The text column: a header name, or a 0-based index; several separated by commas (subject,body) are joined.",
+                               valueName: "name|index"))
     var textColumn = "text"
 
     @Option(name: .customLong("label-column"),
@@ -15,6 +16,22 @@ struct ColumnOptions: ParsableArguments {
 
     /// `--text-column` as a selector (all digits = index).
     var text: ColumnSelector { ColumnSelector(textColumn) }
+    /// `--text-column` split at commas: the columns whose fields are joined into the text.
+    var texts: [ColumnSelector] {
+        textColumn.split(separator: ",", omittingEmptySubsequences: false).map { ColumnSelector(String($0)) }
+    }
+
+    func validate() throws {
+        let parts = textColumn.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        if parts.contains(where: \.isEmpty) {
+            throw ValidationError("--text-column '\(textColumn)' has an empty column name (separate names with single commas)")
+        }
+        if parts.contains(labelColumn) {
+            throw ValidationError("--text-column and --label-column both name '\(labelColumn)': "
+                + "the label must come from another column than the text")
+        }
+        if Set(parts).count < parts.count { throw ValidationError("--text-column '\(textColumn)' names a column twice") }
+    }
     /// `--label-column` as a selector (all digits = index).
     var label: ColumnSelector { ColumnSelector(labelColumn) }
 }

@@ -63,7 +63,7 @@ enum JSON: Equatable, Decodable, ExpressibleByStringLiteral, ExpressibleByIntege
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += String(i)
-        case .double(let d): out += d.isFinite ? "\(d)" : "null"
+        case .double(let d): out += d.isFinite ? JSON.shortest(d) : "null"
         case .string(let s): JSON.escape(s, into: &out)
         case .array(let items):
             if items.isEmpty { out += "[]"; return }
@@ -84,6 +84,16 @@ enum JSON: Equatable, Decodable, ExpressibleByStringLiteral, ExpressibleByIntege
             }
             out += close + "}"
         }
+    }
+
+    /// The shortest decimal for `d`. A double that is exactly a 32-bit float (the result of
+    /// float arithmetic: a random double is one with odds of 2^-29) is printed as the float's
+    /// shortest decimal when that is shorter: 0.01, not 0.009999999776482582.
+    static func shortest(_ d: Double) -> String {
+        let wide = "\(d)"
+        guard Double(Float(d)) == d else { return wide }
+        let narrow = Float(d).description
+        return narrow.count < wide.count ? narrow : wide
     }
 
     /// Appends `s` as a quoted JSON string.
@@ -118,6 +128,8 @@ enum Output {
 
     /// Prints one JSON value on one line of stdout.
     static func printJSON(_ value: JSON) {
+        // Every top-level object carries the vocabulary's version (see `JSONVocabulary`).
+        assert({ if case .object(let m) = value { return m["schema"] != nil }; return true }(), "JSON without schema")
         print(value.rendered())
     }
 
@@ -137,7 +149,7 @@ enum Output {
         var value = Double(count) / 1000
         var unit = 0
         while value >= 1000 && unit < units.count - 1 { value /= 1000; unit += 1 }
-        return String(format: "%.1f %@ (%d bytes)", value, units[unit], count)
+        return String(format: "%.1f ", value) + "\(units[unit]) (\(count) bytes)"
     }
 
     /// Rows of cells as aligned columns separated by two spaces. Columns whose index is in

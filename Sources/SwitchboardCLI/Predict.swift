@@ -15,14 +15,16 @@ extension SwitchboardCommand {
         static let configuration = CommandConfiguration(
             abstract: "Label texts with a model.",
             discussion: """
-            Each TEXT argument is one query; with no TEXT, every line of standard input is one \
+            Each TEXT argument is one query (a TEXT that names an existing file is refused: use \
+            `label` for files, or `--` before the texts to classify them literally); with no TEXT, every line of standard input is one \
             query (invalid UTF-8 is replaced with U+FFFD). Prints one line per query, in order: \
             LABEL<TAB>PROBABILITY (4 decimals), or with --top-k K the K best as LABEL:PROBABILITY \
-            separated by tabs. --json prints one JSON object per line: {"text", "label", \
-            "probability", "top": [{"label", "probability"}]}.
+            separated by tabs. --json prints one JSON object per line: {"schema", "text", \
+            "label", "confidence", "top": [{"label", "confidence"}]} (confidence: the label's \
+            probability).
             A query with no features (empty, or only punctuation) has no label: it prints an \
             empty label with probability 0.0000 (an empty line with --top-k), and in JSON \
-            "label": null, "probability": null, "top": [].
+            "label": null, "confidence": null, "top": [].
             """)
 
         @Argument(help: ArgumentHelp("The model file.", valueName: "model"))
@@ -38,6 +40,17 @@ extension SwitchboardCommand {
 
         func validate() throws {
             if let topK, topK < 1 { throw ValidationError("--top-k must be at least 1") }
+            // After `--` every TEXT is literal; without it, a TEXT naming a file is most likely a mistake.
+            if !CommandLine.arguments.contains("--"), let file = texts.first(where: Self.isRegularFile) {
+                throw ValidationError("TEXT '\(file)': that's a file; use `label` (switchboard label \(model) \(file)), "
+                    + "or `--` before the texts to classify the literal text")
+            }
+        }
+
+        /// Whether `path` names a regular file (after symlinks); a directory such as "." is a text.
+        static func isRegularFile(_ path: String) -> Bool {
+            var info = stat()
+            return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
         }
 
         func run() throws {
@@ -81,12 +94,12 @@ struct QueryPrinter {
 
     private func jsonLine(_ text: String, _ top: [LabelHypothesis]) -> String {
         let best = top.first
-        let value: JSON = [
+        let value = JSONVocabulary.document([
             "text": .string(text),
             "label": best.map { .string($0.label) } ?? .null,
-            "probability": best.map { .number(Float($0.probability)) } ?? .null,
-            "top": .array(top.map { ["label": .string($0.label), "probability": .number(Float($0.probability))] }),
-        ]
+            "confidence": best.map { .number(Float($0.probability)) } ?? .null,
+            "top": .array(top.map { ["label": .string($0.label), "confidence": .number(Float($0.probability))] }),
+        ])
         return value.rendered()
     }
 }

@@ -49,8 +49,9 @@ extension SwitchboardCommand {
         }
 
         func run() throws {
+            try OutputCheck.writable(output)
             let classifier = try Classifier(contentsOf: model)
-            let data = try LabeledDataset.load(paths: testFiles, textColumn: columns.text, labelColumn: columns.label)
+            let data = try LabeledDataset.load(paths: testFiles, textColumns: columns.texts, labelColumn: columns.label)
             let figures: [(String, String)]
             do { figures = try bench.map { path throws(ReportError) in try BenchFigures.load(path: path) } ?? [] } catch {
                 throw CLIError(error.description)

@@ -90,16 +90,23 @@ extension SwitchboardCommand {
     /// `switchboard train TRAIN.csv --output MODEL ...`
     struct Train: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Train a model from a labeled CSV file.",
+            abstract: "Train a model from labeled CSV files.",
             discussion: """
+            Several TRAIN.csv files are concatenated; --text-column subject,body joins several \
+            columns into the text (with a line break, a word boundary). Labels are trimmed of \
+            surrounding whitespace and otherwise kept byte for byte: a warning names labels that \
+            differ only by case, and counts labels that had surrounding spaces. Before training a \
+            model over 1 GB, a warning gives its size, the memory needed and the --bucket-bits or \
+            --max-size that keep it under 1 GB.
             Writes the model atomically (a new file renamed into place). When stderr is a terminal, \
-            prints one progress line per epoch to stderr. --json prints one JSON object with \
-            examples, labels, epochs, best_epoch, seconds, model, model_bytes, and \
-            validation_accuracy / validation_examples when there is validation data.
+            prints one progress line per epoch to stderr. --json prints one JSON object \
+            (see `switchboard json-schema` and the README): output, output_bytes, example_count, \
+            labels, label_count, epochs_run, max_epochs, best_epoch, elapsed_seconds, and \
+            validation_accuracy / validation_example_count when there is validation data.
             Calibration (--calibrate, implied by --unknown-label / --target-precision / \
             --target-coverage; needs --validation): after training, fits the temperature and the \
             abstention threshold on the validation files exactly as `switchboard calibrate` does, \
-            and writes the calibrated model; JSON then adds "calibration" (calibrate's object). \
+            and writes the calibrated model; JSON then adds "calibration" (the object calibrate prints under that name). \
             Rows with the unknown label are left out of early stopping. --validation may be \
             repeated (e.g. val.csv and oos_val.csv); the files are concatenated.
             Compact models: --compact writes int8 weights (as `switchboard compress`, after any \
@@ -108,8 +115,8 @@ extension SwitchboardCommand {
             does not fit is a usage error). JSON adds weight_encoding and bucket_bits.
             """)
 
-        @Argument(help: ArgumentHelp("Training data: CSV with a header row.", valueName: "train.csv"))
-        var trainingFile: String
+        @Argument(help: ArgumentHelp("Training data: CSV files with a header row (concatenated).", valueName: "train.csv"))
+        var trainingFiles: [String]
 
         @Option(name: [.short, .long], help: ArgumentHelp("Where to write the model.", valueName: "model"))
         var output: String
@@ -140,6 +147,7 @@ extension SwitchboardCommand {
         @OptionGroup(title: "Hyperparameters") var hyperparameters: HyperparameterOptions
 
         func validate() throws {
+            if trainingFiles.isEmpty { throw ValidationError("give at least one training file") }
             if !validation.isEmpty && hyperparameters.validationFraction != nil {
                 throw ValidationError("--validation and --validation-fraction cannot be used together")
             }
@@ -155,11 +163,13 @@ extension SwitchboardCommand {
         var isCalibrating: Bool { calibrate || calibration.isGiven }
 
         func run() throws {
+            try OutputCheck.writable(output)
             let clock = ContinuousClock()
             let start = clock.now
-            let data = try LabeledDataset.load(path: trainingFile, textColumn: columns.text, labelColumn: columns.label)
+            let data = try LabeledDataset.load(paths: trainingFiles, textColumns: columns.texts, labelColumn: columns.label)
+            Self.warnAboutLabels(data)
             let held = validation.isEmpty ? nil
-                : try LabeledDataset.load(paths: validation, textColumn: columns.text, labelColumn: columns.label)
+                : try LabeledDataset.load(paths: validation, textColumns: columns.texts, labelColumn: columns.label)
             let unknownLabel = calibration.unknownLabel ?? Calibration().unknownLabel
             // Early stopping judges the labels the model can learn: unknown-label rows only when calibrating.
             let stopping = held.map { h in
@@ -170,6 +180,8 @@ extension SwitchboardCommand {
                 parameters.features.bucketBits = try bucketBits(fitting: maxSize, labels: Set(data.labels).sorted(),
                                                                 features: parameters.features)
             }
+            Self.warnAboutSize(labels: Set(data.labels).sorted(), features: parameters.features,
+                               validating: held != nil || parameters.validationFraction > 0)
             var (contents, report) = try Trainer.train(
                 texts: data.texts, labels: data.labels, validation: stopping.map { ($0.map(\.0), $0.map(\.1)) },
                 parameters: parameters, progress: Output.stderrIsTerminal ? Self.showProgress(of: parameters) : nil)
@@ -183,17 +195,11 @@ extension SwitchboardCommand {
             let bytes = try Output.fileSize(output)
             let seconds = (clock.now - start) / .seconds(1)
             if format.json {
-                var json = summaryJSON(report, bytes: bytes, seconds: seconds)
-                if case .object(var object) = json {
-                    object["weight_encoding"] = .string(contents.weightEncoding.rawValue)
-                    object["bucket_bits"] = .number(contents.features.bucketBits)
-                    json = .object(object)
-                }
-                if let calibrated, case .object(var object) = json {
-                    object["calibration"] = CalibrationOptions.json(calibrated)
-                    json = .object(object)
-                }
-                Output.printJSON(json)
+                var object = summaryJSON(report, labels: Set(data.labels).sorted(), bytes: bytes, seconds: seconds)
+                object["weight_encoding"] = .string(contents.weightEncoding.rawValue)
+                object["bucket_bits"] = .number(contents.features.bucketBits)
+                if let calibrated { object["calibration"] = CalibrationOptions.json(calibrated) }
+                Output.printJSON(JSONVocabulary.document(object))
             } else {
                 var text = summaryText(report, bytes: bytes, seconds: seconds,
                                        weights: isCompact ? "int8, 2^\(contents.features.bucketBits) buckets" : nil)
@@ -211,17 +217,18 @@ extension SwitchboardCommand {
             }
         }
 
-        func summaryJSON(_ r: TrainingReport, bytes: Int, seconds: Double) -> JSON {
+        func summaryJSON(_ r: TrainingReport, labels: [String], bytes: Int, seconds: Double) -> [String: JSON] {
             var object: [String: JSON] = [
-                "examples": .number(r.examples), "labels": .number(r.labels), "epochs": .number(r.epochs),
-                "best_epoch": .number(r.bestEpoch), "seconds": .number(seconds),
-                "model": .string(output), "model_bytes": .number(bytes),
+                "example_count": .number(r.examples), "labels": .array(labels.map(JSON.string)),
+                "label_count": .number(r.labels), "epochs_run": .number(r.epochs),
+                "max_epochs": .number(hyperparameters.epochs), "best_epoch": .number(r.bestEpoch),
+                "elapsed_seconds": .number(seconds), "output": .string(output), "output_bytes": .number(bytes),
             ]
             if let a = r.validationAccuracy {
                 object["validation_accuracy"] = .number(a)
-                object["validation_examples"] = .number(r.validationExamples)
+                object["validation_example_count"] = .number(r.validationExamples)
             }
-            return .object(object)
+            return object
         }
 
         func summaryText(_ r: TrainingReport, bytes: Int, seconds: Double, weights: String? = nil) -> String {

@@ -8,6 +8,12 @@ public struct LabeledDataset: Sendable {
     public var lines: [Int]
     /// Where the examples came from: a path, several joined with ", ", or "".
     public var source: String
+    /// "FILE:LINE" of each row whose label had surrounding whitespace (removed when loading).
+    public var paddedLabelLocations: [String] = []
+
+    /// What joins the fields of several text columns: a line break, which the features treat
+    /// as a word boundary (as a space).
+    public static let textColumnSeparator = "\n"
 
     public init(texts: [String], labels: [String], lines: [Int] = [], source: String = "") {
         precondition(texts.count == labels.count, "texts and labels must be parallel")
@@ -27,10 +33,28 @@ public struct LabeledDataset: Sendable {
     /// than the header, an empty text or label, and malformed CSV or invalid UTF-8.
     public static func load(path: String, textColumn: ColumnSelector = .name("text"),
                             labelColumn: ColumnSelector = .name("label")) throws -> LabeledDataset {
+        try load(path: path, textColumns: [textColumn], labelColumn: labelColumn)
+    }
+
+    /// Loads a CSV whose text is the non-empty fields of `textColumns` (in that order) joined
+    /// with `textColumnSeparator`; a row is empty when all of them are. Same errors as
+    /// `load(path:)`, and a column given twice, or both as a text and the label column, is a
+    /// `CSVError` at the header line.
+    public static func load(path: String, textColumns: [ColumnSelector],
+                            labelColumn: ColumnSelector = .name("label")) throws -> LabeledDataset {
+        precondition(!textColumns.isEmpty, "at least one text column")
         var dataset = LabeledDataset(texts: [], labels: [], source: path)
-        try CSVColumnReader.read(path: path, columns: [textColumn, labelColumn]) { reader, record in
-            dataset.texts.append(try reader.field(record, column: 0))
-            dataset.labels.append(try reader.field(record, column: 1))
+        let label = textColumns.count
+        try CSVColumnReader.read(path: path, columns: textColumns + [labelColumn]) { reader, record in
+            if textColumns.count == 1 {
+                dataset.texts.append(try reader.field(record, column: 0))
+            } else {
+                let parts = (0..<label).compactMap { reader.nonEmptyField(record, column: $0) }
+                if parts.isEmpty { _ = try reader.field(record, column: 0) }  // throws: every text column is empty
+                dataset.texts.append(parts.joined(separator: textColumnSeparator))
+            }
+            dataset.labels.append(try reader.field(record, column: label))
+            if reader.isPadded(record, column: label) { dataset.paddedLabelLocations.append("\(path):\(record.line)") }
             dataset.lines.append(record.line)
         }
         return dataset
@@ -41,14 +65,29 @@ public struct LabeledDataset: Sendable {
     /// An empty `paths` gives an empty dataset.
     public static func load(paths: [String], textColumn: ColumnSelector = .name("text"),
                             labelColumn: ColumnSelector = .name("label")) throws -> LabeledDataset {
+        try load(paths: paths, textColumns: [textColumn], labelColumn: labelColumn)
+    }
+
+    /// Loads several files with several text columns (as `load(path:textColumns:labelColumn:)`)
+    /// and concatenates them in order.
+    public static func load(paths: [String], textColumns: [ColumnSelector],
+                            labelColumn: ColumnSelector = .name("label")) throws -> LabeledDataset {
         var all = LabeledDataset(texts: [], labels: [], source: paths.joined(separator: ", "))
         for path in paths {
-            let part = try load(path: path, textColumn: textColumn, labelColumn: labelColumn)
+            let part = try load(path: path, textColumns: textColumns, labelColumn: labelColumn)
             all.texts += part.texts
             all.labels += part.labels
             all.lines += part.lines
+            all.paddedLabelLocations += part.paddedLabelLocations
         }
         return all
+    }
+
+    /// Groups of distinct labels that differ only by letter case (e.g. "Billing" and
+    /// "billing"): kept apart as different labels, which is rarely what was meant.
+    public var labelsDifferingOnlyByCase: [[String]] {
+        let groups = Dictionary(grouping: Set(labels), by: { $0.lowercased() })
+        return groups.values.filter { $0.count > 1 }.map { $0.sorted() }.sorted { $0[0] < $1[0] }
     }
 
     /// Loads the text column of an unlabeled CSV with a header row (for batch prediction).
@@ -107,6 +146,25 @@ struct CSVColumnReader {
             throw CSVError(file: file, line: record.line,
                            message: "no column \(selector); the header's \(header.count) columns are: \(names)")
         }
+        if let twice = indices.indices.first(where: { indices[..<$0].contains(indices[$0]) }) {
+            let role = twice == indices.count - 1 && columns.count > 1 ? "the label column is also a text column" : "a column is selected twice"
+            throw CSVError(file: file, line: record.line,
+                           message: "\(role): \(columns[twice]) is column \(indices[twice]) (\"\(header[indices[twice]])\"); "
+                               + "the text and the label must come from different columns")
+        }
+    }
+
+    /// Selected column `column` of `record`, trimmed, or nil when it is empty.
+    func nonEmptyField(_ record: CSVRecord, column: Int) -> String? {
+        let bytes = record.bytes(at: indices[column])
+        let range = CSVBytes.trimmedRange(bytes)
+        return range.isEmpty ? nil : CSVBytes.string(bytes, range)
+    }
+
+    /// Whether selected column `column` of `record` has surrounding whitespace.
+    func isPadded(_ record: CSVRecord, column: Int) -> Bool {
+        let bytes = record.bytes(at: indices[column])
+        return CSVBytes.trimmedRange(bytes).count != bytes.count
     }
 
     private static func resolve(_ selector: ColumnSelector, in header: [String]) -> Int? {

@@ -19,6 +19,8 @@ public struct BatchLabelOptions: Sendable {
     public var format: LabelFormat
     /// CSV: the column holding the text.
     public var textColumn = ColumnSelector.name("text")
+    /// CSV: more text columns; the non-empty fields are joined after `textColumn`'s with a line break.
+    public var extraTextColumns: [ColumnSelector] = []
     /// JSON Lines: the member holding the text.
     public var textField = "text"
     /// Also output the K most probable labels (CSV: `label_2, confidence_2...`; text: more
@@ -30,6 +32,9 @@ public struct BatchLabelOptions: Sendable {
     public var unknownLabel: String?
     /// Labeling threads.
     public var threads = ProcessInfo.processInfo.activeProcessorCount
+    /// Prefix of the added CSV columns and JSON members (`label`, `confidence`, ...). An input
+    /// that already has one is refused (CSV: at the header; JSON Lines: a bad row).
+    public var outputPrefix = ""
     /// Whether a bad row stops the run or is skipped.
     public var onError = BadRowPolicy.fail
     /// Rows labeled together: large enough that thread hand-offs cost nothing per row (~0.1%
@@ -141,7 +146,8 @@ final class LabelRun {
 
     func run(read: (UnsafeMutableRawBufferPointer) throws -> Int) throws {
         let input: LabelInput = options.format == .csv
-            ? CSVInput(file: file, column: options.textColumn, policy: options.onError, writer: writer)
+            ? CSVInput(file: file, columns: [options.textColumn] + options.extraTextColumns, policy: options.onError,
+                       writer: writer)
             : LineInput(json: options.format == .jsonl)
         do {
             try readWindows(input, read)
@@ -349,6 +355,17 @@ final class RowBlock {
         rowFieldEnds.append(fieldEnds.count)
         let field = base + record.range(at: textField).lowerBound
         endRow(line: record.line, text: (field + text.lowerBound)..<(field + text.upperBound))
+    }
+
+    /// A CSV record whose text is `joined` (several columns), kept after its fields.
+    func append(_ record: CSVRecord, joinedText joined: [UInt8]) {
+        let base = bytes.count
+        bytes.append(contentsOf: record.allBytes)
+        for k in 0..<record.count { fieldEnds.append(base + record.range(at: k).upperBound) }
+        rowFieldEnds.append(fieldEnds.count)
+        let start = bytes.count
+        bytes.append(contentsOf: joined)
+        endRow(line: record.line, text: start..<bytes.count)
     }
 
     private func endRow(line: Int, text: Range<Int>) {

@@ -32,6 +32,12 @@ struct LabelWriter: Sendable {
     /// Abstain below this top probability; nil = never.
     let threshold: Float?
     let textField: String
+    /// Written before the added column and member names.
+    let prefix: String
+    /// JSON Lines: the members added to each object (label, confidence, then top with a top-k).
+    let jsonMembers: [String]
+    /// JSON Lines: each added member's quoted name and colon, in `jsonMembers` order.
+    let memberKeys: [[UInt8]]
     /// Each label, then the unknown label (at `labels.count`), encoded for the format: a quoted
     /// CSV field, a JSON string literal, or the raw bytes for text.
     let encoded: [[UInt8]]
@@ -43,6 +49,10 @@ struct LabelWriter: Sendable {
         topK = options.topK
         threshold = options.threshold ?? classifier.calibration.threshold
         textField = options.textField
+        prefix = options.outputPrefix
+        jsonMembers = (options.topK == nil ? ["label", "confidence"] : ["label", "confidence", "top"])
+            .map { options.outputPrefix + $0 }
+        memberKeys = jsonMembers.map { FastFormat.jsonString($0) + [UInt8(ascii: ":")] }
         let names = classifier.labels + [options.unknownLabel ?? classifier.calibration.unknownLabel]
         encoded = names.map { name in
             switch options.format {
@@ -58,7 +68,16 @@ struct LabelWriter: Sendable {
 
     /// The CSV columns appended to the header: label, confidence, then label_2, confidence_2...
     var csvColumns: [String] {
-        ["label", "confidence"] + (2..<max(2, (topK ?? 1) + 1)).flatMap { ["label_\($0)", "confidence_\($0)"] }
+        (["label", "confidence"] + (2..<max(2, (topK ?? 1) + 1)).flatMap { ["label_\($0)", "confidence_\($0)"] })
+            .map { prefix + $0 }
+    }
+
+
+    /// Why an input that already has `name` (a column or member the output adds) is refused.
+    func collision(_ name: String, kind: String) -> String {
+        "the input already has a \(kind) \"\(name)\", which the output would add again; "
+            + "choose another name for the output with an output prefix (--output-prefix predicted_ "
+            + "writes predicted_label, predicted_confidence)"
     }
 
     /// Labels row `row` and appends its output line, or reports why it cannot be labeled.
@@ -112,22 +131,21 @@ struct LabelWriter: Sendable {
     }
 
     /// Parses a JSON Lines object, labels its text field and appends the object with `label`,
-    /// `confidence` (and `top`) added. The original bytes are kept, unless the object already has
-    /// one of those members: then it is re-serialized without them (keys sorted).
+    /// `confidence` (and `top`) added, each after the output prefix. The original bytes are kept;
+    /// an object that already has one of the added members is a bad row (never overwritten).
     private func appendJSON(_ line: UnsafeBufferPointer<UInt8>, _ scratch: FeatureScratch,
                             _ hypotheses: inout [LabelHypothesis], _ out: inout [UInt8]) -> RowOutcome {
         let data = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: line.baseAddress!), count: line.count,
                         deallocator: .none)
         guard let parsed = try? JSONSerialization.jsonObject(with: data) else { return .problem("invalid JSON") }
-        guard var object = parsed as? [String: Any] else { return .problem("not a JSON object") }
+        guard let object = parsed as? [String: Any] else { return .problem("not a JSON object") }
         guard let value = object[textField] else { return .problem("no \"\(textField)\" field") }
         guard let text = value as? String else { return .problem("field \"\(textField)\" is not a string") }
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if trimmed.isEmpty { return .problem("empty \"\(textField)\"") }
+        if let taken = jsonMembers.first(where: { object[$0] != nil }) { return .problem(collision(taken, kind: "member")) }
         let (label, confidence) = classify(trimmed, scratch, &hypotheses)
-        let added = topK == nil ? ["label", "confidence"] : ["label", "confidence", "top"]
-        if added.contains(where: { object[$0] != nil }) || line.last != UInt8(ascii: "}") {
-            for key in added { object[key] = nil }
+        if line.last != UInt8(ascii: "}") {
             let options: JSONSerialization.WritingOptions = [.sortedKeys, .withoutEscapingSlashes]
             guard let rewritten = try? JSONSerialization.data(withJSONObject: object, options: options) else {
                 return .problem("cannot re-encode the object")
@@ -137,12 +155,15 @@ struct LabelWriter: Sendable {
             out.append(contentsOf: line.dropLast())
         }
         if !object.isEmpty { out.append(CSVBytes.comma) }
-        out.append(contentsOf: #""label":"#.utf8)
+        out.append(contentsOf: memberKeys[0])
         out.append(contentsOf: encoded[label])
-        out.append(contentsOf: #","confidence":"#.utf8)
+        out.append(CSVBytes.comma)
+        out.append(contentsOf: memberKeys[1])
         FastFormat.appendFixed4(confidence, to: &out)
         if topK != nil {
-            out.append(contentsOf: #","top":["#.utf8)
+            out.append(CSVBytes.comma)
+            out.append(contentsOf: memberKeys[2])
+            out.append(UInt8(ascii: "["))
             for (rank, h) in hypotheses.enumerated() {
                 out.append(contentsOf: (rank == 0 ? #"{"label":"# : #",{"label":"#).utf8)
                 out.append(contentsOf: encoded[labelIndex[h.label] ?? unknown])
@@ -231,18 +252,18 @@ final class LineInput: LabelInput {
 /// fatal, since no boundary after it can be trusted.
 final class CSVInput: LabelInput {
     let file: String
-    let column: ColumnSelector
+    let columns: [ColumnSelector]
     let policy: BadRowPolicy
     let writer: LabelWriter
     private var parser: CSVParser
     private var splitter = CSVRecordSplitter()
     /// Line at the last record end found (where the next window starts).
     private var boundaryLine = 1
-    private var header: (fields: Int, text: Int, name: String)?
+    private var header: (fields: Int, texts: [Int], name: String)?
 
-    init(file: String, column: ColumnSelector, policy: BadRowPolicy, writer: LabelWriter) {
+    init(file: String, columns: [ColumnSelector], policy: BadRowPolicy, writer: LabelWriter) {
         self.file = file
-        self.column = column
+        self.columns = columns
         self.policy = policy
         self.writer = writer
         parser = CSVParser(file: file)
@@ -281,9 +302,21 @@ final class CSVInput: LabelInput {
         if record.count != header.fields {
             return try run.problem(line: record.line, "row has \(record.count) fields but the header has \(header.fields)")
         }
-        let text = CSVBytes.trimmedRange(record.bytes(at: header.text))
-        if text.isEmpty { return try run.problem(line: record.line, "empty \(header.name) (column \(header.text))") }
-        try run.add { $0.append(record, textField: header.text, text: text) }
+        guard header.texts.count > 1 else {
+            let text = CSVBytes.trimmedRange(record.bytes(at: header.texts[0]))
+            if text.isEmpty { return try run.problem(line: record.line, "empty \(header.name) (column \(header.texts[0]))") }
+            return try run.add { $0.append(record, textField: header.texts[0], text: text) }
+        }
+        var joined: [UInt8] = []
+        for k in header.texts {
+            let bytes = record.bytes(at: k)
+            let range = CSVBytes.trimmedRange(bytes)
+            if range.isEmpty { continue }
+            if !joined.isEmpty { joined.append(CSVBytes.lf) }
+            joined.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[range]))
+        }
+        if joined.isEmpty { return try run.problem(line: record.line, "empty \(header.name) (every text column)") }
+        try run.add { $0.append(record, joinedText: joined) }
     }
 
     /// Finds the text column and writes the output header: the input's, plus the new columns.
@@ -292,16 +325,22 @@ final class CSVInput: LabelInput {
             let bytes = record.bytes(at: k)
             return CSVBytes.string(bytes, CSVBytes.trimmedRange(bytes))
         }
-        let index: Int? = switch column {
-        case .name(let name): names.firstIndex(of: name)
-        case .index(let index): names.indices.contains(index) ? index : nil
+        let indices = try columns.map { column in
+            let index: Int? = switch column {
+            case .name(let name): names.firstIndex(of: name)
+            case .index(let index): names.indices.contains(index) ? index : nil
+            }
+            guard let index else {
+                let list = names.map { "\"\($0)\"" }.joined(separator: ", ")
+                throw CSVError(file: file, line: record.line,
+                               message: "no column \(column); the header's \(names.count) columns are: \(list)")
+            }
+            return index
         }
-        guard let index else {
-            let list = names.map { "\"\($0)\"" }.joined(separator: ", ")
-            throw CSVError(file: file, line: record.line,
-                           message: "no column \(column); the header's \(names.count) columns are: \(list)")
+        if let taken = writer.csvColumns.first(where: names.contains) {
+            throw CSVError(file: file, line: record.line, message: writer.collision(taken, kind: "column"))
         }
-        header = (record.count, index, names[index])
+        header = (record.count, indices, indices.map { names[$0] }.joined(separator: ","))
         var out: [UInt8] = []
         for k in 0..<record.count {
             if k > 0 { out.append(CSVBytes.comma) }

@@ -12,7 +12,7 @@ struct APIError: Error, Sendable {
 /// One ranked label of a classify answer.
 struct RankedLabel: Encodable, Sendable {
     let label: String
-    let probability: Float
+    let confidence: Float
 }
 
 /// The answer to one text: the most probable label, the routed answer, the top labels and,
@@ -110,7 +110,7 @@ enum ClassifyAPI {
             explanation = try? classifier.explanation(for: text, label: best.label).keepingTop(Options.explanationTerms)
         }
         return ClassifyResult(label: top.first?.label, confidence: top.first.map { Float($0.probability) }, routed: routed,
-                              top: top.map { RankedLabel(label: $0.label, probability: Float($0.probability)) },
+                              top: top.map { RankedLabel(label: $0.label, confidence: Float($0.probability)) },
                               explanation: explanation, explained: options.explain)
     }
 

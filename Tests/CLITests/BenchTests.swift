@@ -4,9 +4,11 @@ import Testing
 /// `switchboard bench`: output shape and errors only. Nothing here asserts on a measured time.
 @Suite struct BenchTests {
     /// Keys of `bench --json`, all numbers (`allocations_per_query` may be null).
-    static let numericKeys = ["load_ms", "p50_us", "p90_us", "p99_us", "p999_us", "max_us", "mean_us", "samples",
-                              "timer_overhead_ns", "page_faults", "context_switches", "queries_per_second",
-                              "queries_per_second_all_cores", "threads", "model_bytes", "rss_mb", "queries"]
+    static let numericKeys = ["load_seconds", "latency_p50_seconds", "latency_p90_seconds", "latency_p99_seconds",
+                              "latency_p999_seconds", "latency_max_seconds", "latency_mean_seconds", "sample_count",
+                              "timer_overhead_seconds", "page_fault_count", "context_switch_count", "queries_per_second",
+                              "queries_per_second_all_threads", "thread_count", "model_bytes", "resident_bytes",
+                              "query_count"]
 
     /// Trains `dir/model` from the shared tiny data set, quickly.
     private func model(in dir: String) throws -> String {
@@ -32,9 +34,9 @@ import Testing
                 let number = try #require(json[key] as? NSNumber, "\(key) is not a number: \(String(describing: json[key]))")
                 #expect(number.doubleValue.isFinite && number.doubleValue >= 0, "\(key) = \(number)")
             }
-            #expect(json["queries"] as? Int == 200) // the built-in set
-            #expect(json["samples"] as? Int == 200)
-            #expect(json["threads"] as? Int == 2)
+            #expect(json["query_count"] as? Int == 200) // the built-in set
+            #expect(json["sample_count"] as? Int == 200)
+            #expect(json["thread_count"] as? Int == 2)
             let size = try FileManager.default.attributesOfItem(atPath: "\(dir)/model")[.size] as? NSNumber
             #expect((json["model_bytes"] as? Int) == size?.intValue)
             let allocations = try #require(json["allocations_per_query"], "allocations_per_query missing")
@@ -45,11 +47,11 @@ import Testing
             #expect(allocations is NSNull || ((allocations as? NSNumber)?.doubleValue ?? -1) >= 0)
             #endif
             #if os(Linux)
-            #expect((json["rss_mb"] as? NSNumber)?.doubleValue ?? 0 > 0)
+            #expect((json["resident_bytes"] as? NSNumber)?.doubleValue ?? 0 > 0)
             #endif
-            let p50 = try #require((json["p50_us"] as? NSNumber)?.doubleValue)
-            let p99 = try #require((json["p99_us"] as? NSNumber)?.doubleValue)
-            let max = try #require((json["max_us"] as? NSNumber)?.doubleValue)
+            let p50 = try #require((json["latency_p50_seconds"] as? NSNumber)?.doubleValue)
+            let p99 = try #require((json["latency_p99_seconds"] as? NSNumber)?.doubleValue)
+            let max = try #require((json["latency_max_seconds"] as? NSNumber)?.doubleValue)
             #expect(p50 <= p99 && p99 <= max)
         }
     }
@@ -57,12 +59,12 @@ import Testing
     @Test func queriesFromCSVAndTextFiles() throws {
         try withDataDirectory { dir in
             let model = try model(in: dir)
-            #expect(try benchJSON([model, "\(dir)/train.csv"])["queries"] as? Int == 30)
+            #expect(try benchJSON([model, "\(dir)/train.csv"])["query_count"] as? Int == 30)
             try "good morning\r\n\n  play jazz  \nsnow storm".write(toFile: "\(dir)/queries.txt", atomically: true, encoding: .utf8)
-            #expect(try benchJSON([model, "\(dir)/queries.txt"])["queries"] as? Int == 3)
+            #expect(try benchJSON([model, "\(dir)/queries.txt"])["query_count"] as? Int == 3)
             try "id,utterance\n1,hello there\n2,\"rain, tomorrow\"\n".write(toFile: "\(dir)/q.CSV", atomically: true, encoding: .utf8)
-            #expect(try benchJSON([model, "\(dir)/q.CSV", "--text-column", "utterance"])["queries"] as? Int == 2)
-            #expect(try benchJSON([model, "\(dir)/q.CSV", "--text-column", "1", "--threads", "1"])["threads"] as? Int == 1)
+            #expect(try benchJSON([model, "\(dir)/q.CSV", "--text-column", "utterance"])["query_count"] as? Int == 2)
+            #expect(try benchJSON([model, "\(dir)/q.CSV", "--text-column", "1", "--threads", "1"])["thread_count"] as? Int == 1)
         }
     }
 

@@ -94,13 +94,14 @@ private func lines(_ text: String) -> [Substring] {
             #expect(r.stderr.isEmpty) // not a terminal: no progress
             #expect(lines(r.stdout).count == 1)
             let json = try jsonObject(r.stdout)
-            for key in ["examples", "labels", "seconds", "model_bytes", "epochs", "validation_accuracy"] {
+            for key in ["example_count", "labels", "label_count", "elapsed_seconds", "output_bytes", "epochs_run", "max_epochs",
+                        "validation_accuracy"] {
                 #expect(json[key] != nil, "missing \(key)")
             }
-            #expect(json["labels"] as? Int == 3)
-            #expect(json["examples"] as? Int == 24)
+            #expect(json["label_count"] as? Int == 3 && json["labels"] as? [String] == ["greeting", "music", "weather"])
+            #expect(json["example_count"] as? Int == 24)
             let size = try FileManager.default.attributesOfItem(atPath: "\(dir)/m")[.size] as? NSNumber
-            #expect((json["model_bytes"] as? Int) == size?.intValue)
+            #expect((json["output_bytes"] as? Int) == size?.intValue)
         }
     }
 
@@ -119,15 +120,15 @@ private func lines(_ text: String) -> [Substring] {
             let r = try run(["evaluate", model, csv, csv, "--json", "--threads", "2"])
             #expect(r.status == 0, "\(r.stderr)")
             let json = try jsonObject(r.stdout)
-            for key in ["examples", "accuracy", "macro_f1", "per_label", "confusions"] {
+            for key in ["example_count", "accuracy", "macro_f1", "per_label", "confusions"] {
                 #expect(json[key] != nil, "missing \(key)")
             }
-            #expect(json["examples"] as? Int == 60)
+            #expect(json["example_count"] as? Int == 60)
             let accuracy = try #require(json["accuracy"] as? Double)
             #expect((0...1).contains(accuracy))
             let perLabel = try #require(json["per_label"] as? [String: [String: Any]])
             #expect(Set(perLabel.keys) == ["greeting", "weather", "music"])
-            #expect(perLabel["music"]?["support"] as? Int == 20)
+            #expect(perLabel["music"]?["example_count"] as? Int == 20)
         }
     }
 

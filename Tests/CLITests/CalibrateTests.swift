@@ -37,7 +37,7 @@ private func object(_ text: String) throws -> [String: Any] {
 }
 
 private let reportKeys: Set = ["threshold", "temperature", "ece_before", "ece_after", "coverage", "answered_accuracy",
-                               "in_scope_accuracy", "unknown_recall", "examples"]
+                               "in_scope_accuracy", "unknown_recall", "example_count", "unknown_label"]
 
 @Suite struct CalibrateTests {
     @Test func writesTheCalibrationIntoTheMetadata() throws {
@@ -45,9 +45,11 @@ private let reportKeys: Set = ["threshold", "temperature", "ece_before", "ece_af
             let r = try run(["calibrate", "\(dir)/model", "\(dir)/val.csv", "\(dir)/oos.csv", "--unknown-label", "oos",
                              "--output", "\(dir)/calibrated", "--json"])
             try #require(r.status == 0, "calibrate failed: \(r.stderr)")
-            let report = try object(r.stdout)
+            let printed = try object(r.stdout)
+            #expect(printed["model"] as? String == "\(dir)/model" && printed["output"] as? String == "\(dir)/calibrated")
+            let report = try #require(printed["calibration"] as? [String: Any])
             #expect(Set(report.keys) == reportKeys)
-            #expect(report["examples"] as? Int == 10)
+            #expect(report["example_count"] as? Int == 10)
             #expect((report["temperature"] as? Double ?? 0) > 0)
 
             let inspect = try run(["inspect", "\(dir)/calibrated", "--json"])
@@ -103,7 +105,7 @@ private let reportKeys: Set = ["threshold", "temperature", "ece_before", "ece_af
             // The calibrated model's own threshold and unknown label are the defaults.
             let c = try run(["calibrate", "\(dir)/model", "\(dir)/val.csv", "\(dir)/oos.csv", "--unknown-label", "oos",
                              "--output", "\(dir)/calibrated", "--json"])
-            let report = try object(c.stdout)
+            let report = try #require(try object(c.stdout)["calibration"] as? [String: Any])
             let own = try object(run(["evaluate", "\(dir)/calibrated", "\(dir)/val.csv", "\(dir)/oos.csv", "--json"]).stdout)
             for key in ["threshold", "coverage", "answered_accuracy", "in_scope_accuracy", "unknown_recall"] {
                 #expect(own[key] as? Double == report[key] as? Double, "\(key) differs from calibrate's")
@@ -120,7 +122,7 @@ private let reportKeys: Set = ["threshold", "temperature", "ece_before", "ece_af
             let summary = try object(r.stdout)
             let calibration = try #require(summary["calibration"] as? [String: Any])
             #expect(Set(calibration.keys) == reportKeys)
-            #expect(summary["validation_examples"] as? Int == 7)          // oos rows are not used for early stopping
+            #expect(summary["validation_example_count"] as? Int == 7)          // oos rows are not used for early stopping
             // Same as training on the in-scope validation file, then calibrating on both files.
             _ = try run(["train", "\(dir)/train.csv", "--validation", "\(dir)/val.csv", "--output", "\(dir)/two"]
                         + quickTraining)

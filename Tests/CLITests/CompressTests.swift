@@ -32,18 +32,18 @@ import Testing
             let r = try run(["compress", "\(dir)/model", "--output", "\(dir)/small", "--json"])
             try #require(r.status == 0, "compress failed: \(r.stderr)")
             let sizes = try Self.json(r.stdout)
-            let (input, output) = (sizes["input_bytes"] as? Int ?? 0, sizes["output_bytes"] as? Int ?? 0)
+            let (input, output) = (sizes["model_bytes"] as? Int ?? 0, sizes["output_bytes"] as? Int ?? 0)
             // Per bucket: 8 × 4 float bytes + 4 IDF → 8 int8 + 4 scale + 4 IDF, 36 → 16 bytes.
-            #expect(sizes["bits"] as? Int == 8 && output > 0 && Double(input) / Double(output) > 2.2, "\(sizes)")
+            #expect(sizes["weight_bits"] as? Int == 8 && output > 0 && Double(input) / Double(output) > 2.2, "\(sizes)")
 
             let inspect = try Self.json(try run(["inspect", "\(dir)/small", "--json"]).stdout)
             #expect(inspect["weight_encoding"] as? String == "int8" && inspect["format_version"] as? Int == 2)
-            let parts = try #require(inspect["size_breakdown"] as? [String: Int])
+            let parts = try #require(inspect["section_bytes"] as? [String: Int])
             #expect(parts.values.reduce(0, +) == output && parts["scales"] == 4 * 4096 && parts["weights"] == 8 * 4096)
             #expect(Set(parts.keys) == ["header_labels_metadata", "idf", "bias", "weights", "scales", "padding", "checksum"])
             let floatInspect = try Self.json(try run(["inspect", "\(dir)/model", "--json"]).stdout)
             #expect(floatInspect["weight_encoding"] as? String == "float32" && floatInspect["format_version"] as? Int == 1)
-            #expect((floatInspect["size_breakdown"] as? [String: Int])?["scales"] == 0)
+            #expect((floatInspect["section_bytes"] as? [String: Int])?["scales"] == 0)
             #expect(try run(["inspect", "\(dir)/small"]).stdout.contains("int8"))
 
             let accuracies = try ["model", "small"].map { name in
@@ -83,7 +83,7 @@ import Testing
                                   "--epochs", "5", "--threads", "1"])
             try #require(fitted.status == 0, "\(fitted.stderr)")
             let f = try Self.json(fitted.stdout)
-            #expect(f["bucket_bits"] as? Int == 11 && (f["model_bytes"] as? Int ?? .max) <= 40_000, "\(f)")
+            #expect(f["bucket_bits"] as? Int == 11 && (f["output_bytes"] as? Int ?? .max) <= 40_000, "\(f)")
 
             let explicit = try run(["train", "\(dir)/train.csv", "-o", "\(dir)/e", "--max-size", "40KB"] + Self.training)
             #expect(explicit.status == 64 && explicit.stderr.contains("--bucket-bits 11"), "\(explicit.stderr)")

@@ -27,7 +27,7 @@ import Glibc
     /// saying what is wrong, nothing on stdout, no output file. `M` is a real model and `C` a real
     /// CSV, so only the command line itself is at fault.
     @Test(arguments: [
-        (["train"], "Missing expected argument '<train.csv>'"),
+        (["train"], "Missing expected argument '<train.csv> ...'"),  // one or more files
         (["train", "C", "--calibrate", "-o", "OUT"], "need --validation"),
         (["train", "C", "-o", "OUT", "--validation", "C", "--target-precision", "0.9", "--target-coverage", "0.9"],
          "cannot be used together"),

@@ -86,7 +86,7 @@ private func leftovers(_ dir: String) throws -> [String] {
     @Test func jsonLines() throws {
         try withDataDirectory { dir in
             let model = try tinyModel(in: dir)
-            try write("{\"id\":1,\"body\":\"play jazz\"}\n\n{\"body\":\"good morning\",\"label\":\"x\"}\n", to: "\(dir)/in.ndjson")
+            try write("{\"id\":1,\"body\":\"play jazz\"}\n\n{\"body\":\"good morning\",\"tag\":\"x\"}\n", to: "\(dir)/in.ndjson")
             let r = try run(["label", model, "\(dir)/in.ndjson", "--text-field", "body", "--top-k", "2"])
             #expect(r.status == 0, "\(r.stderr)")
             let objects = try r.stdout.split(separator: "\n").map {

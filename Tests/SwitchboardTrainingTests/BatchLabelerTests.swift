@@ -142,18 +142,24 @@ private func fixed4(_ p: Float) -> String {
 
             {"body":"rain and snow","label":"gold","url":"a/b"}
             """
-        let (out, _, _) = try label(input, options(.jsonl) { $0.textField = "body"; $0.onError = .skip })
+        let (out, _, _) = try label(input, options(.jsonl) { $0.textField = "body"; $0.onError = .skip; $0.outputPrefix = "p_" })
         #expect(out.split(separator: "\n").count == 1)  // the first object has no "body"
-        let (two, skipped, _) = try label(input.replacingOccurrences(of: "body", with: "text"), options(.jsonl) { $0.topK = 2 })
+        let textInput = input.replacingOccurrences(of: "body", with: "text")
+        // An object that already has "label" is a bad row: the user's member is never overwritten.
+        let (kept, refused, _) = try label(textInput, options(.jsonl) { $0.topK = 2; $0.onError = .skip })
+        #expect(kept.split(separator: "\n").count == 1 && refused.map(\.line) == [3])
+        #expect(refused.first?.message.contains("\"label\"") == true)
+        let (two, skipped, _) = try label(textInput, options(.jsonl) { $0.topK = 2; $0.outputPrefix = "p_" })
         #expect(skipped.isEmpty)
         let lines = two.split(separator: "\n")
         #expect(lines.count == 2)
-        #expect(lines[0].hasPrefix(#"{"id": 7, "text": "hello friend", "meta": {"x": [1, 2.5, null]},"label":"#
-                                   + "\"\(expectedLabel("hello friend"))\",\"confidence\":"))
+        #expect(lines[0].hasPrefix(#"{"id": 7, "text": "hello friend", "meta": {"x": [1, 2.5, null]},"p_label":"#
+                                   + "\"\(expectedLabel("hello friend"))\",\"p_confidence\":"))
         let objects = try lines.map { try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
-        #expect(objects[1]["label"] as? String == expectedLabel("rain and snow"))  // the old "label" is replaced
+        #expect(objects[1]["label"] as? String == "gold")  // the user's "label", as it was
+        #expect(objects[1]["p_label"] as? String == expectedLabel("rain and snow"))
         #expect(objects[1]["url"] as? String == "a/b")
-        let top = try #require(objects[0]["top"] as? [[String: Any]])
+        let top = try #require(objects[0]["p_top"] as? [[String: Any]])
         #expect(top.count == 2 && top[0]["label"] as? String == expectedLabel("hello friend"))
     }
 

@@ -106,7 +106,7 @@ func accuracyOf(_ contents: ModelContents, on test: LabeledDataset) throws -> Do
 @Suite struct PublicDatasetTests {
     static let clinc = Paths.shared("clinc150/train.csv")
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: clinc)))
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: clinc), "no CLINC150: run scripts/get-datasets.sh"))
     func clinc150AccuracyFloor() throws {
         let train = try LabeledDataset.load(path: Self.clinc)
         let test = try LabeledDataset.load(path: Paths.shared("clinc150/test.csv"))

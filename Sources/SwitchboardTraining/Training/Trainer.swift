@@ -39,6 +39,9 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     /// `bytes`, over `limit` (`Trainer.maximumWeightBytes`); `fittingBucketBits` is the largest
     /// bucket bits that fit, or nil when even the fewest buckets do not.
     case modelTooLarge(labels: Int, buckets: Int, bytes: Int, limit: Int, fittingBucketBits: Int?)
+    /// The held-out validation fraction left `trainingRows` rows that lack the labels `missing`
+    /// (of `labelCount`): those labels could never be predicted.
+    case validationFractionDropsLabels(fraction: Double, trainingRows: Int, labelCount: Int, missing: [String])
 
     public var description: String {
         switch self {
@@ -51,6 +54,11 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
                 + "\(Self.gigabytes(limit)) limit; "
                 + (bits.map { "use --bucket-bits \($0) or less, or fewer labels" }
                     ?? "even \(1 << FeatureConfiguration.bucketBitsRange.lowerBound) buckets are too many: use fewer labels")
+        case .validationFractionDropsLabels(let fraction, let rows, let labelCount, let missing):
+            "validation fraction \(fraction) leaves \(rows) training row\(rows == 1 ? "" : "s") for \(labelCount) labels: "
+                + "\(missing.count) label\(missing.count == 1 ? " has" : "s have") no training row left ("
+                + missing.prefix(5).map { "\"\($0)\"" }.joined(separator: ", ") + (missing.count > 5 ? ", ..." : "")
+                + ") and could never be predicted; use a smaller --validation-fraction, or give --validation FILE"
         }
     }
 
@@ -98,6 +106,14 @@ public enum Trainer {
         guard texts.count == labels.count else { throw TrainingError.mismatchedCounts(texts: texts.count, labels: labels.count) }
         guard !texts.isEmpty else { throw TrainingError.noExamples }
         var (trainTexts, trainLabels, validTexts, validLabels) = split(texts, labels, validation, parameters)
+        if validation == nil && !validLabels.isEmpty {
+            let all = Set(labels), kept = Set(trainLabels)
+            if kept.count < all.count {
+                throw TrainingError.validationFractionDropsLabels(
+                    fraction: parameters.validationFraction, trainingRows: trainTexts.count, labelCount: all.count,
+                    missing: all.subtracting(kept).sorted())
+            }
+        }
         let labelNames = Array(Set(trainLabels)).sorted()
         guard labelNames.count > 1 else { throw TrainingError.singleLabel(labelNames[0]) }
         if let tooLarge = sizeProblem(labels: labelNames.count, features: parameters.features) { throw tooLarge }
