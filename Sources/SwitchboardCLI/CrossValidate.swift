@@ -58,7 +58,16 @@ extension SwitchboardCommand {
             if folds < 2 { throw ValidationError("--folds must be at least 2 (got \(folds))") }
             if let problem = hyperparameters.parameters(seed: seed, threads: 1).problem { throw ValidationError(problem) }
             if predictions?.isEmpty == true { throw ValidationError("--predictions must not be empty") }
-            if let search, search.isEmpty { throw ValidationError("--search must not be empty") }
+            if let search {
+                do { _ = try OptionSearch.candidates(space(search), base: hyperparameters.parameters(seed: seed, threads: 1)) } catch {
+                    throw ValidationError(error.description)
+                }
+            }
+        }
+
+        /// The grid `--search` names: the built-in grid, the auto space, or the given one.
+        func space(_ search: String) -> String {
+            search == "grid" ? OptionSearch.builtInGrid : search == "auto" ? OptionSearch.autoSpace : search
         }
 
         func run() throws {
@@ -70,8 +79,7 @@ extension SwitchboardCommand {
                 var searched: SearchResult?
                 let result: CrossValidationResult
                 if let search {
-                    let space = search == "grid" ? OptionSearch.builtInGrid : search == "auto" ? OptionSearch.autoSpace : search
-                    let candidates = try OptionSearch.candidates(space, base: base)
+                    let candidates = try OptionSearch.candidates(space(search), base: base)
                     let s = search == "auto"
                         ? try OptionSearch.auto(data, folds: split, candidates: candidates, base: base, threads: threads.threads)
                         : try OptionSearch.grid(data, folds: split, candidates: candidates, base: base, threads: threads.threads)

@@ -16,7 +16,7 @@ private enum Browser {
     static let chromium: String? = ProcessInfo.processInfo.environment["SWITCHBOARD_BROWSER"] ?? names.lazy.compactMap(onPath).first
     static let python = onPath("python3")
     static var available: Bool { chromium != nil && python != nil && ProcessInfo.processInfo.environment["SWITCHBOARD_SANITIZER"] == nil }
-    static let skipReason: Comment = "skipped: needs python3 and headless chromium on PATH (`make test` installs Debian's chromium as root; set SWITCHBOARD_BROWSER to use another) and no sanitizer"
+    static let skipReason: Comment = "needs python3 and headless chromium on PATH (`make test` installs Debian's chromium as root; set SWITCHBOARD_BROWSER to use another) and no sanitizer"
 
     static let checker: String = {
         var root = URL(fileURLWithPath: #filePath)

@@ -65,7 +65,9 @@ public enum OptionSearch {
     public static func candidates(_ grid: String, base: TrainingParameters) throws(CrossValidationError) -> [SearchCandidate] {
         var all = [SearchCandidate(base)]
         var seen = Set<String>()
-        for part in grid.split(separator: ";", omittingEmptySubsequences: true) {
+        let parts = grid.split(separator: ";", omittingEmptySubsequences: true)
+        if parts.isEmpty { throw .invalidSearch("empty grid; use grid, auto or key=v1,v2;key=...") }
+        for part in parts {
             let pieces = part.split(separator: "=", maxSplits: 1).map { String($0).trimmingSpaces }
             guard pieces.count == 2, !pieces[1].isEmpty else { throw .invalidSearch("expected key=v1,v2,... in \"\(part)\"") }
             let key = pieces[0]
