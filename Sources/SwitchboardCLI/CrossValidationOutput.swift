@@ -54,7 +54,7 @@ enum CrossValidationOutput {
             "folds": .number(r.folds.count), "rows": .number(r.predictions.count), "seconds": .number(seconds),
             "accuracy": stats(r.accuracy), "macro_f1": stats(r.macroF1), "pooled_accuracy": .number(r.pooledAccuracy),
             "fold_accuracy": .array(r.folds.map { .number($0.metrics.accuracy) }),
-            "fold_macro_f1": .array(r.folds.map { .number($0.metrics.macroF1) }),
+            "fold_macro_f1": .array(r.folds.map { .number($0.macroF1) }),
             "fold_rows": .array(r.folds.map { .number($0.rows.count) }),
             "per_label": .array(r.perLabel.map { l in
                 ["label": .string(l.label), "support": .number(l.support), "recall": .number(l.recall),

@@ -54,7 +54,7 @@ public struct CrossValidationResult: Sendable {
     public init(data: LabeledDataset, folds: StratifiedFolds, outcomes: [FoldOutcome]) {
         self.folds = outcomes
         accuracy = MeanAndDeviation(outcomes.map(\.metrics.accuracy))
-        macroF1 = MeanAndDeviation(outcomes.map(\.metrics.macroF1))
+        macroF1 = MeanAndDeviation(outcomes.map(\.macroF1))
         predictions = outcomes.flatMap { o in
             o.rows.indices.map { OutOfFoldPrediction(row: o.rows[$0], fold: o.fold, predicted: o.predicted[$0],
                                                      confidence: o.confidence[$0]) }

@@ -137,7 +137,7 @@ public enum OptionSearch {
         let trials = candidates.indices.map { c in
             SearchTrial(candidate: candidates[c], folds: outcomes[c].map(\.fold),
                         accuracy: MeanAndDeviation(outcomes[c].map(\.metrics.accuracy)),
-                        macroF1: MeanAndDeviation(outcomes[c].map(\.metrics.macroF1)))
+                        macroF1: MeanAndDeviation(outcomes[c].map(\.macroF1)))
         }
         return SearchResult(trials: trials, winner: winner,
                             best: CrossValidationResult(data: data, folds: folds, outcomes: outcomes[winner]),
