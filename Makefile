@@ -7,13 +7,23 @@ BIN := .build/release/switchboard
 DEMO := .build/demo
 SEED := 42
 
-.PHONY: deps build embeddings check-tokenizer demo test test-spark test-asan test-tsan fuzz models bench bench-compact clean
+.PHONY: deps browser build embeddings check-tokenizer demo test test-spark test-asan test-tsan fuzz models bench bench-compact clean
 
 ## Install the Debian packages (BLAS, LAPACKE, OpenBLAS's run-time library) if missing.
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+
+## Headless Chromium, fonts and Python 3 for the report's browser test (Tests/render/check_report.py).
+## When they cannot be installed (not root and no sudo, no network) it says so and goes on: that
+## test then reports itself skipped, with the reason.
+BROWSER_PACKAGES := chromium fonts-dejavu-core python3
+browser:
+	@missing=""; for p in $(BROWSER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+	  { $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; } || \
+	  echo "could not install$$missing: the report's browser test will be skipped"; fi
 
 build: deps
 	swift build $(SWIFT_FLAGS) --product switchboard
@@ -50,7 +60,7 @@ demo: build
 	  "can I talk to a real person please"
 
 ## The whole test suite (debug build; the CLI tests run the built binary).
-test: deps
+test: deps browser
 	swift build
 	scripts/fetch-embeddings.sh .build/debug/switchboard
 	swift test

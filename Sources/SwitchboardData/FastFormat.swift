@@ -47,6 +47,17 @@ public enum FastFormat {
         out.append(CSVBytes.quote)
     }
 
+    /// Appends one CSV record of `fields` and "\n". A lone empty field is written `""`, since an
+    /// empty line is no record at all.
+    public static func appendCSVRecord(_ fields: [String], to out: inout [UInt8]) {
+        if fields == [""] { return out += [CSVBytes.quote, CSVBytes.quote, CSVBytes.lf] }
+        for (i, field) in fields.enumerated() {
+            if i > 0 { out.append(CSVBytes.comma) }
+            out += csvField(field)
+        }
+        out.append(CSVBytes.lf)
+    }
+
     /// `field` as a CSV field (quoted when needed).
     public static func csvField(_ field: String) -> [UInt8] {
         var out: [UInt8] = []

@@ -11,7 +11,8 @@ enum ReportAssets {
     th.asc::after{content:" ▲"}th.desc::after{content:" ▼"}
     #per-label{max-height:480px;display:block;overflow-y:auto}
     .confusions{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}
-    #top-confusions{max-width:520px;margin:0;padding-left:22px}#top-confusions>li{margin-bottom:6px}
+    .confusion-list{max-width:500px;margin:0;padding-left:28px;max-height:560px;overflow-y:auto}.confusion-list>li{margin-bottom:6px}
+    h3{font-size:15px;margin:18px 0 6px}
     .pair{font-weight:600}.count{background:#ffebe9;border-radius:8px;padding:0 6px;font-size:12px}
     .query{color:#59636e;font-style:italic;list-style:circle}
     svg text{font-size:11px;fill:#1f2328}table.pairs td{text-align:left}

@@ -10,7 +10,7 @@ enum ReportCharts {
         let side = Double(labels.count) * cell
         let offMax = max(1, matrix.enumerated().flatMap { i, row in row.enumerated().filter { $0.offset != i }.map(\.element) }
             .max() ?? 1)
-        var svg = "<svg class=\"heatmap\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(labelWidth + side + 140))\" "
+        var svg = "<svg class=\"heatmap\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(labelWidth + side + 90))\" "
             + "height=\"\(Int(labelWidth + side + 10))\" role=\"img\" aria-label=\"confusion heatmap\">"
         for (i, label) in labels.enumerated() {
             let y = labelWidth + Double(i) * cell + cell * 0.7

@@ -53,8 +53,11 @@ public struct EvaluationReport: Sendable {
     /// predicted as `heatmapLabels[j]`.
     public var heatmapLabels: [String]
     public var heatmap: [[Int]]
-    /// The most frequent confusions, each with example queries.
+    /// The most frequent confusions of in-scope rows (true label not the unknown label), each
+    /// with example queries.
     public var topConfusions: [ConfusionExamples]
+    /// The most frequent labels given to unknown-label rows that were answered, with examples.
+    public var unknownConfusions: [ConfusionExamples]
     /// The model's training options and feature configuration, as name–value pairs.
     public var options: [(String, String)]
     /// Latency figures from `switchboard bench --json`, as name–value pairs (empty when none).
@@ -63,6 +66,7 @@ public struct EvaluationReport: Sendable {
     /// Most labels in the heatmap, most confusions listed, example queries per confusion.
     public static let heatmapSize = 20
     public static let confusionLimit = 25
+    public static let unknownConfusionLimit = 10
     public static let examplesPerConfusion = 3
     /// Most points of the coverage curve.
     public static let curvePoints = 200
@@ -88,10 +92,15 @@ public struct EvaluationReport: Sendable {
             if let threshold, !row.answered(at: threshold) { return unknownLabel }
             return p.labelIndex >= 0 ? labels[p.labelIndex] : Confusion.noPrediction
         }
+        // The unknown label would dominate the heatmap and the list at 150 labels: in-scope
+        // confusions there, answered unknown-label rows in their own list.
+        let confusions = evaluation.metrics.confusions
         (heatmapLabels, heatmap) = Self.heatmap(truth: data.labels, predicted: routed,
-                                                confusions: evaluation.metrics.confusions)
-        topConfusions = Self.examples(of: evaluation.metrics.confusions.prefix(Self.confusionLimit),
+                                                confusions: confusions.filter { $0.label != unknownLabel && $0.predicted != unknownLabel })
+        topConfusions = Self.examples(of: confusions.filter { $0.label != unknownLabel }.prefix(Self.confusionLimit),
                                       texts: data.texts, truth: data.labels, predicted: routed)
+        unknownConfusions = Self.examples(of: confusions.filter { $0.label == unknownLabel }.prefix(Self.unknownConfusionLimit),
+                                          texts: data.texts, truth: data.labels, predicted: routed)
         options = Self.options(of: classifier)
     }
 

@@ -63,22 +63,35 @@ extension EvaluationReport {
             + rows.joined() + "</tbody></table>"
     }
 
-    /// The heatmap of the most confused labels and the top confusions with their queries.
+    /// The heatmap of the most confused labels and the top confusions with their queries; with
+    /// unknown-label rows, what those were answered as, in a list of their own.
     func confusionsView() -> String {
-        let total = evaluation.metrics.confusions.reduce(0) { $0 + $1.count }
-        let distinct = evaluation.metrics.confusions.count
-        let note = "\(total) misrouted rows in \(distinct) distinct confusions. Heatmap: the \(heatmapLabels.count) "
-            + "labels most involved in confusions; row = true label, column = predicted; hover a cell for its count."
+        let all = evaluation.metrics.confusions
+        let inScope = all.filter { $0.label != unknownLabel }
+        let total = inScope.reduce(0) { $0 + $1.count }, unknown = all.reduce(0) { $0 + $1.count } - total
+        var note = "\(total) misrouted in-scope rows in \(inScope.count) distinct confusions"
+            + (unknownRows > 0 ? "; \(unknown) answered \(unknownLabel) rows (listed below)." : ".")
+        note += " Heatmap: the \(heatmapLabels.count) labels most involved in in-scope confusions; row = true label, "
+            + "column = predicted; hover a cell for its count."
         var html = "<p class=\"note\">\(HTML.escape(note))</p>"
         html += "<div class=\"confusions\"><div>\(ReportCharts.heatmap(labels: heatmapLabels, matrix: heatmap))</div>"
-        html += "<ol id=\"top-confusions\">"
-        for item in topConfusions {
+        html += confusionList(topConfusions, id: "top-confusions") + "</div>"
+        if unknownRows > 0 {
+            html += "<h3>\(HTML.escape(unknownLabel)) rows answered as a label</h3>"
+                + confusionList(unknownConfusions, id: "unknown-confusions")
+        }
+        return html
+    }
+
+    func confusionList(_ items: [ConfusionExamples], id: String) -> String {
+        var html = "<ol id=\"\(id)\" class=\"confusion-list\">"
+        for item in items {
             let c = item.confusion
             html += "<li><span class=\"pair\">\(HTML.escape(c.label)) → \(HTML.escape(c.predictedDisplayName))</span> "
                 + "<span class=\"count\">\(c.count)</span><ul>"
                 + item.queries.map { "<li class=\"query\">\(HTML.escape($0))</li>" }.joined() + "</ul></li>"
         }
-        return html + "</ol></div>"
+        return html + "</ol>"
     }
 
     /// The coverage–accuracy curve, with the threshold's operating point.

@@ -1,0 +1,83 @@
+import SwitchboardData
+import Foundation
+import Switchboard
+import Synchronization
+
+/// What one fold of one set of options produced: the predictions for its test rows.
+public struct FoldOutcome: Sendable {
+    /// The fold's index.
+    public var fold: Int
+    /// Its test rows (indices into the data), ascending.
+    public var rows: [Int]
+    /// Predicted label of each test row (`Confusion.noPrediction` when the text had no features).
+    public var predicted: [String]
+    /// Top probability of each test row.
+    public var confidence: [Float]
+    /// Accuracy, macro-F1 and per-label figures on the fold's test rows.
+    public var metrics: ClassifierMetrics
+    /// Epochs training ran.
+    public var epochs: Int
+
+    /// Macro-F1 of the fold, summed in label byte order so that it is the same bits in every
+    /// process (`ClassifierMetrics.macroF1` sums in dictionary order, which varies per process).
+    public var macroF1: Double {
+        let labels = metrics.perLabel.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        return labels.isEmpty ? 0 : labels.reduce(0) { $0 + metrics.perLabel[$1]!.f1 } / Double(labels.count)
+    }
+}
+
+/// K-fold cross-validation of the trainer.
+public enum CrossValidator {
+    /// Trains on every fold's training part and predicts its test part. Folds run concurrently on
+    /// `threads` threads, each training single-threaded (`parameters.threads` is ignored); the
+    /// results are combined in fold order, so they are the same whatever `threads` is.
+    public static func run(_ data: LabeledDataset, folds: StratifiedFolds, parameters: TrainingParameters,
+                           threads: Int) throws -> CrossValidationResult {
+        let outcomes = try evaluate(data, folds: folds, jobs: (0..<folds.count).map { (parameters, $0) }, threads: threads)
+        return CrossValidationResult(data: data, folds: folds, outcomes: outcomes)
+    }
+
+    /// Runs the (options, fold) jobs concurrently on `threads` threads; results in job order.
+    /// The first error (in job order) is rethrown.
+    public static func evaluate(_ data: LabeledDataset, folds: StratifiedFolds, jobs: [(TrainingParameters, Int)],
+                                threads: Int) throws -> [FoldOutcome] {
+        try ConcurrentJobs.map(count: jobs.count, threads: threads) { j in
+            try fit(data, folds: folds, parameters: jobs[j].0, fold: jobs[j].1)
+        }
+    }
+
+    /// Trains on all folds but `fold` (single-threaded) and predicts `fold`.
+    static func fit(_ data: LabeledDataset, folds: StratifiedFolds, parameters: TrainingParameters,
+                    fold: Int) throws -> FoldOutcome {
+        var p = parameters
+        p.threads = 1
+        let train = folds.trainingRows(fold), test = folds.testRows(fold)
+        let (contents, report) = try Trainer.train(texts: train.map { data.texts[$0] }, labels: train.map { data.labels[$0] },
+                                                   parameters: p)
+        let classifier = try Classifier(contents: contents)
+        let predictions = classifier.predictions(for: test.map { data.texts[$0] }, threads: 1)
+        let predicted = predictions.map { $0.labelIndex >= 0 ? classifier.labels[$0.labelIndex] : Confusion.noPrediction }
+        let metrics = ClassifierMetrics(trueLabels: test.map { data.labels[$0] }, predictedLabels: predicted)
+        return FoldOutcome(fold: fold, rows: test, predicted: predicted, confidence: predictions.map(\.probability),
+                           metrics: metrics, epochs: report.epochs)
+    }
+}
+
+/// A fixed number of jobs on a pool of threads, each taking the next job index; results by index.
+enum ConcurrentJobs {
+    static func map<T: Sendable>(count: Int, threads: Int, _ body: @Sendable (Int) throws -> T) throws -> [T] {
+        guard count > 0 else { return [] }
+        let next = Atomic<Int>(0)
+        let results = Mutex<[Result<T, any Error>?]>(Array(repeating: nil, count: count))
+        let workers = max(1, min(threads, count))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let j = next.add(1, ordering: .relaxed).oldValue
+                guard j < count else { return }
+                let result = Result { try body(j) }
+                results.withLock { $0[j] = result }
+            }
+        }
+        return try results.withLock { all in try all.map { try $0!.get() } }
+    }
+}
