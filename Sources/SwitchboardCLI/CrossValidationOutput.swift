@@ -51,13 +51,14 @@ enum CrossValidationOutput {
 
     static func json(_ r: CrossValidationResult, search: SearchResult?, command: String?, seconds: Double) -> JSON {
         var object: [String: JSON] = [
-            "folds": .number(r.folds.count), "rows": .number(r.predictions.count), "seconds": .number(seconds),
+            "fold_count": .number(r.folds.count), "example_count": .number(r.predictions.count),
+            "elapsed_seconds": .number(seconds),
             "accuracy": stats(r.accuracy), "macro_f1": stats(r.macroF1), "pooled_accuracy": .number(r.pooledAccuracy),
-            "fold_accuracy": .array(r.folds.map { .number($0.metrics.accuracy) }),
-            "fold_macro_f1": .array(r.folds.map { .number($0.macroF1) }),
-            "fold_rows": .array(r.folds.map { .number($0.rows.count) }),
-            "per_label": .array(r.perLabel.map { l in
-                ["label": .string(l.label), "support": .number(l.support), "recall": .number(l.recall),
+            "fold_accuracies": .array(r.folds.map { .number($0.metrics.accuracy) }),
+            "fold_macro_f1s": .array(r.folds.map { .number($0.macroF1) }),
+            "fold_example_counts": .array(r.folds.map { .number($0.rows.count) }),
+            "label_recalls": .array(r.perLabel.map { l in
+                ["label": .string(l.label), "example_count": .number(l.support), "recall": .number(l.recall),
                  "fold_recall": stats(l.perFold)]
             }),
             "small_labels": .array(r.smallLabels.map { .string($0) }), "on_small_labels": .string(r.policy.rawValue),
@@ -68,15 +69,15 @@ enum CrossValidationOutput {
                     ["options": options(t.candidate), "folds": .array(t.folds.map { .number($0) }),
                      "accuracy": stats(t.accuracy), "macro_f1": stats(t.macroF1)]
                 }),
-                "winner": options(search.trials[search.winner].candidate), "fits": .number(search.fits),
+                "winner": options(search.trials[search.winner].candidate), "fit_count": .number(search.fits),
                 "rounds": .array(search.rounds.map { .number($0) }), "train_command": .string(command ?? ""),
             ]
         }
-        return .object(object)
+        return JSONVocabulary.document(object)
     }
 
     static func options(_ c: SearchCandidate) -> JSON {
-        ["bucket_bits": .number(c.bucketBits), "learning_rate": .number(c.learningRate), "epochs": .number(c.epochs),
+        ["bucket_bits": .number(c.bucketBits), "learning_rate": .number(c.learningRate), "max_epochs": .number(c.epochs),
          "l2": .number(c.l2)]
     }
 

@@ -30,6 +30,7 @@ enum JSONVocabulary {
         "train": "train", "evaluate": "evaluate", "calibrate": "calibrate", "predict": "predict",
         "inspect": "inspect", "compress": "compress", "bench": "bench", "explain": "explain",
         "embeddings import": "embeddings_import", "embeddings check-ids": "embeddings_check_ids",
+        "crossval": "crossval",
     ]
 
     static let shapes: [String: Shape] = [
@@ -96,6 +97,24 @@ enum JSONVocabulary {
             required: ["schema": "integer", "name": "string", "output": "string", "output_bytes": "integer",
                        "token_count": "integer", "merge_count": "integer", "dimension_count": "integer",
                        "checksum": "string"]),
+        "crossval": Shape(
+            required: ["schema": "integer", "fold_count": "integer", "example_count": "integer",
+                       "elapsed_seconds": "number", "accuracy": "@mean_std", "macro_f1": "@mean_std",
+                       "pooled_accuracy": "number", "fold_accuracies": "[number]", "fold_macro_f1s": "[number]",
+                       "fold_example_counts": "[integer]", "label_recalls": "[@label_recall]",
+                       "small_labels": "[string]", "on_small_labels": "string"],
+            optional: ["search": "@search"]),
+        "mean_std": Shape(required: ["mean": "number", "std": "number"]),
+        "label_recall": Shape(
+            required: ["label": "string", "example_count": "integer", "recall": "number", "fold_recall": "@mean_std"]),
+        "search": Shape(
+            required: ["candidates": "[@search_candidate]", "winner": "@search_options", "fit_count": "integer",
+                       "rounds": "[integer]", "train_command": "string"]),
+        "search_candidate": Shape(
+            required: ["options": "@search_options", "folds": "[integer]", "accuracy": "@mean_std",
+                       "macro_f1": "@mean_std"]),
+        "search_options": Shape(
+            required: ["bucket_bits": "integer", "learning_rate": "number", "max_epochs": "integer", "l2": "number"]),
         "embeddings_check_ids": Shape(
             required: ["schema": "integer", "text_count": "integer", "identical_count": "integer",
                        "identical_fraction": "number", "first_mismatches": "[string]"]),

@@ -16,18 +16,18 @@ import Testing
                 let r = try run(["crossval", "\(dir)/train.csv", "--folds", "3", "--json", "--threads", threads] + quick)
                 try #require(r.status == 0, "\(r.stderr)")
                 var o = try object(r.stdout)
-                #expect(o.removeValue(forKey: "seconds") != nil)
+                #expect(o.removeValue(forKey: "elapsed_seconds") != nil)
                 outputs.append(o)
-                texts.append(r.stdout.replacingOccurrences(of: #""seconds":[0-9.e+-]+"#, with: "", options: .regularExpression))
+                texts.append(r.stdout.replacingOccurrences(of: #""elapsed_seconds":[0-9.e+-]+"#, with: "", options: .regularExpression))
             }
             #expect(texts[0] == texts[1], "byte-identical apart from the seconds")
             #expect(NSDictionary(dictionary: outputs[0]).isEqual(to: outputs[1]))
-            #expect(outputs[0]["folds"] as? Int == 3 && outputs[0]["rows"] as? Int == 30)
-            #expect((outputs[0]["fold_rows"] as? [Int]) == [10, 10, 10])
+            #expect(outputs[0]["fold_count"] as? Int == 3 && outputs[0]["example_count"] as? Int == 30)
+            #expect((outputs[0]["fold_example_counts"] as? [Int]) == [10, 10, 10])
             let accuracy = try #require(outputs[0]["accuracy"] as? [String: Double])
-            let folds = try #require(outputs[0]["fold_accuracy"] as? [Double])
+            let folds = try #require(outputs[0]["fold_accuracies"] as? [Double])
             #expect(abs(accuracy["mean"]! - folds.reduce(0, +) / 3) < 1e-9)
-            #expect((outputs[0]["per_label"] as? [Any])?.count == 3)
+            #expect((outputs[0]["label_recalls"] as? [Any])?.count == 3)
         }
     }
 
