@@ -109,6 +109,8 @@ struct CSVColumnReader {
     let header: [String]
     /// Header index of each selected column.
     let indices: [Int]
+    /// The header row.
+    let columns: CSVHeader
 
     /// Streams the data rows of `path` through `body`; errors for an empty file, unknown
     /// columns, ragged rows and a header without rows.
@@ -122,9 +124,8 @@ struct CSVColumnReader {
                 headerLine = record.line
                 return
             }
-            if record.count != reader.header.count {
-                throw CSVError(file: path, line: record.line,
-                               message: "row has \(record.count) fields but the header has \(reader.header.count)")
+            if let problem = reader.columns.widthProblem(record) {
+                throw CSVError(file: path, line: record.line, message: problem)
             }
             try body(reader, record)
             rowCount += 1
@@ -135,17 +136,11 @@ struct CSVColumnReader {
 
     init(file: String, header record: CSVRecord, columns: [ColumnSelector]) throws {
         self.file = file
-        let header = (0..<record.count).map { k in
-            let bytes = record.bytes(at: k)
-            return CSVBytes.string(bytes, CSVBytes.trimmedRange(bytes))
-        }
+        self.columns = CSVHeader(file: file, record: record)
+        let header = self.columns.names
         self.header = header
-        indices = try columns.map { selector in
-            if let index = Self.resolve(selector, in: header) { return index }
-            let names = header.map { "\"\($0)\"" }.joined(separator: ", ")
-            throw CSVError(file: file, line: record.line,
-                           message: "no column \(selector); the header's \(header.count) columns are: \(names)")
-        }
+        let found = self.columns
+        indices = try columns.map { try found.index(of: $0) }
         if let twice = indices.indices.first(where: { indices[..<$0].contains(indices[$0]) }) {
             let role = twice == indices.count - 1 && columns.count > 1 ? "the label column is also a text column" : "a column is selected twice"
             throw CSVError(file: file, line: record.line,
@@ -165,13 +160,6 @@ struct CSVColumnReader {
     func isPadded(_ record: CSVRecord, column: Int) -> Bool {
         let bytes = record.bytes(at: indices[column])
         return CSVBytes.trimmedRange(bytes).count != bytes.count
-    }
-
-    private static func resolve(_ selector: ColumnSelector, in header: [String]) -> Int? {
-        switch selector {
-        case .name(let name): return header.firstIndex(of: name)
-        case .index(let index): return header.indices.contains(index) ? index : nil
-        }
     }
 
     /// Selected column `column` of `record`, trimmed; throws when it is empty.

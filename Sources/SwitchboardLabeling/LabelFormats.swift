@@ -259,7 +259,7 @@ final class CSVInput: LabelInput {
     private var splitter = CSVRecordSplitter()
     /// Line at the last record end found (where the next window starts).
     private var boundaryLine = 1
-    private var header: (fields: Int, texts: [Int], name: String)?
+    private var header: (row: CSVHeader, texts: [Int], name: String)?
 
     init(file: String, columns: [ColumnSelector], policy: BadRowPolicy, writer: LabelWriter) {
         self.file = file
@@ -299,9 +299,7 @@ final class CSVInput: LabelInput {
             return try run.problem(line: record.line, message)
         }
         guard let header else { return try readHeader(record, run) }
-        if record.count != header.fields {
-            return try run.problem(line: record.line, "row has \(record.count) fields but the header has \(header.fields)")
-        }
+        if let problem = header.row.widthProblem(record) { return try run.problem(line: record.line, problem) }
         guard header.texts.count > 1 else {
             let text = CSVBytes.trimmedRange(record.bytes(at: header.texts[0]))
             if text.isEmpty { return try run.problem(line: record.line, "empty \(header.name) (column \(header.texts[0]))") }
@@ -321,26 +319,13 @@ final class CSVInput: LabelInput {
 
     /// Finds the text column and writes the output header: the input's, plus the new columns.
     private func readHeader(_ record: CSVRecord, _ run: LabelRun) throws {
-        let names = (0..<record.count).map { k in
-            let bytes = record.bytes(at: k)
-            return CSVBytes.string(bytes, CSVBytes.trimmedRange(bytes))
-        }
-        let indices = try columns.map { column in
-            let index: Int? = switch column {
-            case .name(let name): names.firstIndex(of: name)
-            case .index(let index): names.indices.contains(index) ? index : nil
-            }
-            guard let index else {
-                let list = names.map { "\"\($0)\"" }.joined(separator: ", ")
-                throw CSVError(file: file, line: record.line,
-                               message: "no column \(column); the header's \(names.count) columns are: \(list)")
-            }
-            return index
-        }
+        let row = CSVHeader(file: file, record: record)
+        let names = row.names
+        let indices = try columns.map { try row.index(of: $0) }
         if let taken = writer.csvColumns.first(where: names.contains) {
             throw CSVError(file: file, line: record.line, message: writer.collision(taken, kind: "column"))
         }
-        header = (record.count, indices, indices.map { names[$0] }.joined(separator: ","))
+        header = (row, indices, indices.map { names[$0] }.joined(separator: ","))
         var out: [UInt8] = []
         for k in 0..<record.count {
             if k > 0 { out.append(CSVBytes.comma) }
