@@ -1,3 +1,4 @@
+import SwitchboardData
 import SwitchboardSupport
 import Foundation
 
@@ -96,23 +97,9 @@ enum JSON: Equatable, Decodable, ExpressibleByStringLiteral, ExpressibleByIntege
         return narrow.count < wide.count ? narrow : wide
     }
 
-    /// Appends `s` as a quoted JSON string.
+    /// Appends `s` as a quoted JSON string (the labeler's escaping, `FastFormat.jsonString`).
     private static func escape(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
+        out += String(decoding: FastFormat.jsonString(s), as: UTF8.self)
     }
 }
 
@@ -137,9 +124,9 @@ enum Output {
     static func fixed(_ value: Double, _ digits: Int = 4) -> String {
         // Fast path for the common case (probabilities, accuracies): integer arithmetic.
         guard digits == 4, value >= 0, value < 1e9 else { return String(format: "%.\(digits)f", value) }
-        let scaled = Int((value * 10_000).rounded())
-        let fraction = String(scaled % 10_000)
-        return "\(scaled / 10_000)." + String(repeating: "0", count: 4 - fraction.count) + fraction
+        var out: [UInt8] = []
+        FastFormat.appendFixed4(value, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// A byte count for people: "1.2 MB" (decimal units) with the exact count for small sizes.

@@ -7,7 +7,13 @@ public enum FastFormat {
     /// Negative and NaN values print as `0.0000` (probabilities cannot be negative).
     @inline(__always)
     public static func appendFixed4(_ value: Float, to out: inout [UInt8]) {
-        let scaled = Double(value) * 10_000
+        appendFixed4(Double(value), to: &out)
+    }
+
+    /// `appendFixed4` for a `Double` (accuracies and other figures computed in double precision).
+    @inline(__always)
+    public static func appendFixed4(_ value: Double, to out: inout [UInt8]) {
+        let scaled = value * 10_000
         // Below 10 (scaled 100,000) the text is always "D.DDDD": build it in one 8-byte word.
         if scaled >= 99_999.5 { return appendLargeFixed4(scaled, to: &out) }  // NaN stays here, as 0
         let n = scaled >= 0 ? Int(scaled.rounded()) : 0

@@ -18,12 +18,8 @@ public struct FoldOutcome: Sendable {
     /// Epochs training ran.
     public var epochs: Int
 
-    /// Macro-F1 of the fold, summed in label byte order so that it is the same bits in every
-    /// process (`ClassifierMetrics.macroF1` sums in dictionary order, which varies per process).
-    public var macroF1: Double {
-        let labels = metrics.perLabel.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        return labels.isEmpty ? 0 : labels.reduce(0) { $0 + metrics.perLabel[$1]!.f1 } / Double(labels.count)
-    }
+    /// Macro-F1 of the fold (summed in label order: the same bits in every process).
+    public var macroF1: Double { metrics.macroF1 }
 }
 
 /// K-fold cross-validation of the trainer.

@@ -145,8 +145,7 @@ public struct AbstentionEvaluation: Sendable {
         var metrics = ClassifierMetrics(trueLabels: data.labels, predictedLabels: routed)
         if let entry = metrics.perLabel[unknownLabel], entry.support == 0 {
             metrics.perLabel[unknownLabel] = nil
-            let f1 = metrics.perLabel.values.reduce(0) { $0 + $1.f1 }
-            metrics.macroF1 = metrics.perLabel.isEmpty ? 0 : f1 / Double(metrics.perLabel.count)
+            metrics.macroF1 = ClassifierMetrics.macroF1(metrics.perLabel)
         }
         return AbstentionEvaluation(metrics: metrics, abstention: AbstentionMetrics(rows: rows, threshold: threshold),
                                     ece: ece)

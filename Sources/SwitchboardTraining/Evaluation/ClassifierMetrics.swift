@@ -75,8 +75,15 @@ public struct ClassifierMetrics: Sendable {
         examples = trueLabels.count
         accuracy = examples == 0 ? 0 : Double(tally.correct) / Double(examples)
         perLabel = tally.perLabel()
-        macroF1 = perLabel.isEmpty ? 0 : perLabel.values.reduce(0) { $0 + $1.f1 } / Double(perLabel.count)
+        macroF1 = Self.macroF1(perLabel)
         confusions = tally.sortedConfusions()
+    }
+
+    /// The unweighted mean F1 of `perLabel`, summed in label byte order so that it is the same
+    /// bits in every process (a dictionary's order changes from one process to the next).
+    public static func macroF1(_ perLabel: [String: LabelMetrics]) -> Double {
+        let labels = perLabel.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        return labels.isEmpty ? 0 : labels.reduce(0) { $0 + perLabel[$1]!.f1 } / Double(labels.count)
     }
 
     /// Predicts every text of `data` on `threads` threads and compares with its labels.
