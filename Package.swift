@@ -51,5 +51,7 @@ let package = Package(
         .testTarget(name: "SwitchboardReportTests",
                     dependencies: ["Switchboard", "SwitchboardTraining", "SwitchboardReport"]),
         .testTarget(name: "CLITests", dependencies: ["Switchboard"]),
+        // Starts the built `switchboard serve` and talks HTTP to it over loopback.
+        .testTarget(name: "ServeTests"),
     ]
 )

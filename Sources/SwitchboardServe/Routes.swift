@@ -41,6 +41,8 @@ struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context,
                 next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = DispatchTime.now().uptimeNanoseconds
+        metrics.inFlight(1)
+        defer { metrics.inFlight(-1) }
         let path = request.uri.path
         let endpoint: String
         let response: Response

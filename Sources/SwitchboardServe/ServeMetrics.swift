@@ -1,6 +1,7 @@
 import Foundation
 import Metrics
 import Prometheus
+import Synchronization
 
 /// The service's metrics, recorded through swift-metrics into a Prometheus registry of its own
 /// (no process-wide bootstrap, so several servers can live in one process):
@@ -10,9 +11,12 @@ import Prometheus
 /// - `switchboard_abstentions_total`: answers that were the unknown label
 /// - `switchboard_reloads_total{result}`: `ok` or `failed`
 /// - `switchboard_model_generation`: the generation being served
+/// - `switchboard_http_requests_in_flight`: requests whose head has arrived and whose answer
+///   has not been produced yet
 final class ServeMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
+    private let inFlight = Atomic<Int>(0)
 
     init() {
         registry = PrometheusCollectorRegistry()
@@ -22,6 +26,12 @@ final class ServeMetrics: Sendable {
             .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(50), .milliseconds(250), .seconds(1),
         ]
         self.factory = factory
+    }
+
+    /// Counts a request as started (`delta` 1) or answered (`delta` -1).
+    func inFlight(_ delta: Int) {
+        let now = inFlight.add(delta, ordering: .relaxed).newValue
+        Gauge(label: "switchboard_http_requests_in_flight", factory: factory).record(now)
     }
 
     func request(endpoint: String, status: Int, nanoseconds: Int64) {
