@@ -25,6 +25,10 @@ struct Handlers: Sendable {
     }
 
     private func body(_ request: Request) async throws -> [UInt8] {
+        // A declared length over the limit is refused before any of the body is read.
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > configuration.maxBody {
+            throw APIError(status: 413, message: "the body is larger than --max-body (\(configuration.maxBody) bytes)")
+        }
         var request = request
         do {
             let buffer = try await request.collectBody(upTo: configuration.maxBody)

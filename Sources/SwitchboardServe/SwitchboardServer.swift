@@ -40,7 +40,7 @@ public struct SwitchboardServer: Sendable {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: c.threads)
         let readTimeout = TimeAmount.nanoseconds(Int64(c.readTimeout * 1e9))
         let http = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [IdleStateHandler(readTimeout: readTimeout), CloseOnReadTimeout()],
+            additionalChannelHandlers: [IdleStateHandler(readTimeout: readTimeout), CloseOnReadTimeout(), CloseAfterRefusal()],
             idleTimeout: .nanoseconds(Int64(c.idleTimeout * 1e9)))
         let started = ManagedFlag()
         let app = Application(
@@ -58,8 +58,12 @@ public struct SwitchboardServer: Sendable {
         } catch {
             failure = error
         }
-        try? await group.shutdownGracefully()
-        guard let failure else { return }
+        guard let failure else {
+            try? await group.shutdownGracefully()
+            return
+        }
+        // After a failed bind the server still closes its channel on the group: shutting the
+        // group down here made NIO print an error line. The caller exits on this error anyway.
         if started.isSet { handlers.logger.error("server stopped: \(failure)"); return }
         throw .cannotBind(host: c.host, port: c.port, reason: Self.reason(failure))
     }

@@ -70,9 +70,19 @@ import Testing
         let five = try server.request("POST", "/v1/classify/batch", body: jsonBody(["texts": Array(repeating: "a", count: 5)]))
         #expect(five.status == 200)
         // A huge declared length is refused before the body arrives.
-        let connection = try HTTPConnection(port: server.port)
+        let connection = try HTTPConnection(port: server.port, timeout: 3) // well under the 10 s read timeout
         try connection.send(Array("POST /v1/classify HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n{".utf8))
-        Self.expectError(try connection.readReply(), 413)
+        let early = try connection.readReply()
+        Self.expectError(early, 413)
+        #expect(early.headers["connection"] == "close")
+        #expect(connection.closedByPeer())
+        // A body that turns out longer than the limit while streaming (chunked, no length).
+        let chunked = try HTTPConnection(port: server.port, timeout: 3)
+        let chunk = String(repeating: "y", count: 200)
+        try chunked.send(Array("POST /v1/classify HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n".utf8))
+        try chunked.send(Array("c8\r\n\(chunk)\r\nc8\r\n\(chunk)\r\n".utf8))
+        Self.expectError(try chunked.readReply(), 413)
+        #expect(chunked.closedByPeer())
         // Exactly at the limit is accepted.
         let padding = String(repeating: " ", count: 256 - jsonBody(["text": "ok"]).count)
         let atLimit = try server.request("POST", "/v1/classify", body: Array((padding + #"{"text":"ok"}"#).utf8))
