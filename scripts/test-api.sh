@@ -17,6 +17,6 @@ for _ in $(seq 1 200); do
   sleep 0.05
 done
 [ -n "$port" ] || { echo "test-api: the server did not report its port" >&2; exit 1; }
-"$venv/bin/schemathesis" run docs/openapi.yaml --url "http://127.0.0.1:$port" --checks all \
+"$venv/bin/schemathesis" --config-file scripts/schemathesis.toml run docs/openapi.yaml --url "http://127.0.0.1:$port" --checks all \
   --max-examples "${API_EXAMPLES:-100}" --seed 42 "$@"
 kill -0 "$pid" || { echo "test-api: the server died" >&2; cat "$dir/err" >&2; exit 1; }
