@@ -59,7 +59,7 @@ struct Handlers: Sendable {
         let scratch = FeatureScratch()
         let results = texts.map { ClassifyAPI.classify($0, with: model.classifier, options: options, scratch: scratch) }
         for r in results { count(r, model.classifier) }
-        return Routes.json(ClassifyAPI.encode(["results": results]))
+        return Routes.json(ClassifyAPI.encode(results: results))
     }
 
     private func count(_ result: ClassifyResult, _ classifier: Classifier) {

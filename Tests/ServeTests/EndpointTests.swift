@@ -119,6 +119,30 @@ import Testing
         #expect(try server.metric("switchboard_model_generation") == 1)
     }
 
+    /// Labels that need escaping in JSON (quote, backslash, tab, non-ASCII) come back intact in
+    /// single and batch answers.
+    @Test func labelsNeedingEscapesRoundTrip() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let labels = [#"say "hi""#, #"back\slash"#, "tab\there", "naïve ünïcode 🤖", "plain"]
+        var csv = "text,label\n"
+        for i in 0..<100 {
+            let label = labels[i % labels.count]
+            csv += "word\(i % labels.count) sample \(i),\"\(label.replacingOccurrences(of: "\"", with: "\"\""))\"\n"
+        }
+        try Data(csv.utf8).write(to: URL(fileURLWithPath: "\(dir)/t.csv"))
+        let train = try runBinary(["train", "\(dir)/t.csv", "-o", "\(dir)/t.model", "--bucket-bits", "10", "--epochs", "2"])
+        try #require(train.status == 0, "\(train.stderr)")
+        let server = try ServerProcess(model: "\(dir)/t.model")
+        #expect(Set(try server.request("GET", "/v1/model").json["labels"] as? [String] ?? []) == Set(labels))
+        let single = try server.classify("word0 sample", query: "?top_k=5").json
+        #expect(Set((single["top"] as? [[String: Any]] ?? []).compactMap { $0["label"] as? String }) == Set(labels))
+        let batch = try server.request("POST", "/v1/classify/batch?top_k=5", body: jsonBody(["texts": ["word1 x", "word3 y"]]))
+        for r in batch.json["results"] as? [[String: Any]] ?? [] {
+            #expect(Set((r["top"] as? [[String: Any]] ?? []).compactMap { $0["label"] as? String }) == Set(labels))
+        }
+    }
+
     /// The same texts through `predict --json` and the server: the same labels and the same
     /// probabilities, bit for bit as float32.
     @Test func answersAreIdenticalToPredict() throws {
