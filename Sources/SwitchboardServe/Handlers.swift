@@ -47,7 +47,7 @@ struct Handlers: Sendable {
         let options = try options(request)
         let text = try ClassifyAPI.text(from: try await body(request))
         let model = holder.model
-        let result = ClassifyAPI.classify(text, with: model.classifier, options: options, scratch: FeatureScratch())
+        let result = ClassifyAPI.classify(text, with: model.classifier, options: options, scratch: ThreadScratch.current)
         count(result, model.classifier)
         return Routes.json(ClassifyAPI.encode(result))
     }
@@ -56,7 +56,7 @@ struct Handlers: Sendable {
         let options = try options(request)
         let texts = try ClassifyAPI.texts(from: try await body(request), maxBatch: configuration.maxBatch)
         let model = holder.model
-        let scratch = FeatureScratch()
+        let scratch = ThreadScratch.current
         let results = texts.map { ClassifyAPI.classify($0, with: model.classifier, options: options, scratch: scratch) }
         for r in results { count(r, model.classifier) }
         return Routes.json(ClassifyAPI.encode(results: results))

@@ -119,6 +119,32 @@ import Testing
         #expect(try server.metric("switchboard_model_generation") == 1)
     }
 
+    /// With a calibrated threshold, `routed` is what `switchboard label` answers (the label, or
+    /// the unknown label under the threshold) and some answers abstain.
+    @Test func routedIsWhatLabelAnswersUnderAThreshold() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let model = "\(dir)/calibrated.model"
+        let test = repositoryRoot.appendingPathComponent("Data/test.csv").path
+        let calibrate = try runBinary(["calibrate", demoModel, test, "-o", model, "--target-coverage", "0.7"])
+        try #require(calibrate.status == 0, "\(calibrate.stderr)")
+        let csv = try String(contentsOfFile: test, encoding: .utf8)
+        let texts = csv.split(separator: "\n").dropFirst().prefix(60).compactMap { line -> String? in
+            line.first == "\"" ? nil : line.split(separator: ",").first.map(String.init)
+        }
+        let input = "\(dir)/texts.txt"
+        try Data((texts.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: input))
+        let label = try runBinary(["label", model, input, "--format", "text"])
+        try #require(label.status == 0, "\(label.stderr)")
+        let expected = label.stdout.split(separator: "\n").map { String($0.split(separator: "\t")[0]) }
+        try #require(expected.count == texts.count)
+        let server = try ServerProcess(model: model)
+        let batch = try server.request("POST", "/v1/classify/batch", body: jsonBody(["texts": texts])).json
+        let routed = (batch["results"] as? [[String: Any]] ?? []).map { $0["routed"] as? String ?? "?" }
+        #expect(routed == expected)
+        #expect(routed.contains("unknown") && routed.contains { $0 != "unknown" })
+    }
+
     /// Labels that need escaping in JSON (quote, backslash, tab, non-ASCII) come back intact in
     /// single and batch answers.
     @Test func labelsNeedingEscapesRoundTrip() throws {
