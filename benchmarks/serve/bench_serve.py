@@ -139,6 +139,33 @@ def rss_kib(pid):
     return 0
 
 
+def cpu_seconds(pid):
+    """User + system CPU seconds of `pid` and all its descendants (uvicorn's workers)."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                parents[int(entry)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
+            except OSError:
+                pass
+    family, grew = {pid}, True
+    while grew:
+        more = {p for p, (pp, _) in parents.items() if pp in family} - family
+        family |= more
+        grew = bool(more)
+    return sum(parents[p][1] for p in family if p in parents) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(process, port, path, texts, seconds, connections, batch=None):
+    """wrk plus the server's CPU time per request (robust to other load on the machine)."""
+    before = cpu_seconds(process.pid)
+    r = wrk(port, path, texts, seconds, connections, WRK_THREADS, batch=batch)
+    r["server_cpu_us_per_request"] = (cpu_seconds(process.pid) - before) / max(r["requests"], 1) * 1e6
+    return r
+
+
 def place(source, served):
     """Copies `source` over `served` atomically."""
     shutil.copyfile(source, served + ".incoming")
@@ -211,16 +238,16 @@ def main():
     results = {"train_csv": TRAIN, "queries_csv": QUERIES, "loadavg_start": os.getloadavg()}
     server, port = start_switchboard(served)
     log(f"switchboard on {port}: single-text classify, {DURATION} s")
-    results["switchboard"] = wrk(port, "/v1/classify", texts, DURATION, CONNECTIONS, WRK_THREADS)
+    results["switchboard"] = measured(server, port, "/v1/classify", texts, DURATION, CONNECTIONS)
     for batch in (100, 1000):
         log(f"switchboard batch {batch}")
-        results[f"switchboard_batch_{batch}"] = wrk(port, "/v1/classify/batch", texts, 10, 4, WRK_THREADS, batch=batch)
+        results[f"switchboard_batch_{batch}"] = measured(server, port, "/v1/classify/batch", texts, 10, 4, batch=batch)
     peer, peer_port = start_peer(ft)
     log(f"fastapi+uvicorn on {peer_port}: single-text classify, {DURATION} s")
-    results["fasttext_fastapi"] = wrk(peer_port, "/v1/classify", texts, DURATION, CONNECTIONS, WRK_THREADS)
+    results["fasttext_fastapi"] = measured(peer, peer_port, "/v1/classify", texts, DURATION, CONNECTIONS)
     for batch in (100, 1000):
-        results[f"fasttext_fastapi_batch_{batch}"] = wrk(peer_port, "/v1/classify/batch", texts, 10, 4, WRK_THREADS,
-                                                         batch=batch)
+        results[f"fasttext_fastapi_batch_{batch}"] = measured(peer, peer_port, "/v1/classify/batch", texts, 10, 4,
+                                                              batch=batch)
     stop(peer)
     log(f"reloads under load, {FAULT_SECONDS} s")
     results["faults"] = reload_under_load(port, served, (sb, sb8), corrupt, texts)
