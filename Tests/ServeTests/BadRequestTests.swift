@@ -117,6 +117,14 @@ import Testing
         #expect(try connection.exchange("POST", "/v1/classify", body: jsonBody(["text": "refund please"])).status == 200)
     }
 
+    /// An idle keep-alive connection is closed after --idle-timeout.
+    @Test func idleKeepAliveConnectionIsClosed() throws {
+        let server = try ServerProcess(model: demoModel, arguments: ["--idle-timeout", "0.5"])
+        let connection = try HTTPConnection(port: server.port, timeout: 5)
+        #expect(try connection.exchange("GET", "/healthz").status == 200)
+        #expect(connection.closedByPeer())
+    }
+
     /// A client that sends half a request and stalls is disconnected after --read-timeout.
     @Test func stalledClientIsDisconnected() throws {
         let server = try ServerProcess(model: demoModel, arguments: ["--read-timeout", "0.5"])
