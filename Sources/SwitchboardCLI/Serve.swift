@@ -64,6 +64,7 @@ extension SwitchboardCommand {
             c.adminToken = ProcessInfo.processInfo.environment["SWITCHBOARD_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
             let server: SwitchboardServer
             do { server = try SwitchboardServer(configuration: c, logger: logger) } catch { throw CLIError(error.description) }
+            _ = SwitchboardServer.runConcurrencyOnEventLoops(threads: threads)
             let failure = Mutex<String?>(nil)
             let done = DispatchSemaphore(value: 0)
             Task {

@@ -37,7 +37,7 @@ public struct SwitchboardServer: Sendable {
         let router = Router(context: BasicRequestContext.self)
         router.middlewares.add(APIMiddleware<BasicRequestContext>(metrics: handlers.metrics))
         handlers.register(on: router)
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: c.threads)
+        let (group, ownsGroup) = Self.eventLoops(threads: c.threads)
         let readTimeout = TimeAmount.nanoseconds(Int64(c.readTimeout * 1e9))
         let http = HTTP1Channel.Configuration(
             additionalChannelHandlers: [IdleStateHandler(readTimeout: readTimeout), CloseOnReadTimeout(), CloseAfterRefusal()],
@@ -59,7 +59,7 @@ public struct SwitchboardServer: Sendable {
             failure = error
         }
         guard let failure else {
-            try? await group.shutdownGracefully()
+            if ownsGroup { try? await group.shutdownGracefully() }
             return
         }
         // After a failed bind the server still closes its channel on the group: shutting the
