@@ -53,5 +53,5 @@ def wrk(port, path, texts, seconds, connections, threads, batch=None):
     if batch:
         r["batch"] = batch
         r["texts_per_second"] = r["requests_per_second"] * batch
-    r["command"] = " ".join(command[:-3] + [f"http://127.0.0.1:PORT{path}"])
+    r["command"] = " ".join(command[:-4] + ["post.lua", f"http://127.0.0.1:PORT{path}"])  # post.lua: LUA above
     return r
