@@ -7,7 +7,8 @@ BIN := .build/release/switchboard
 DEMO := .build/demo
 SEED := 42
 
-.PHONY: deps browser build embeddings check-tokenizer demo test test-spark test-asan test-tsan fuzz models bench bench-compact clean
+.PHONY: deps browser build embeddings check-tokenizer demo test test-spark test-asan test-tsan fuzz models bench \
+  bench-compact test-api bench-serve clean
 
 ## Install the Debian packages (BLAS, LAPACKE, OpenBLAS's run-time library) if missing.
 deps:
@@ -127,6 +128,32 @@ test-spark: deps
 	$(SPARK_VENV)/bin/pip install -q -r integrations/spark/requirements.txt
 	swift build --product switchboard
 	$(SPARK_VENV)/bin/python -m pytest -q integrations/spark/tests
+
+## Property-based API test: schemathesis (pinned, in .venv-api/) against docs/openapi.yaml on a
+## debug server with the demo model. API_EXAMPLES sets the examples per operation (default 100).
+API_VENV := .venv-api
+test-api: deps $(API_VENV)/.installed
+	swift build --product switchboard
+	API_VENV=$(API_VENV) scripts/test-api.sh .build/debug/switchboard
+
+$(API_VENV)/.installed: scripts/api-test-requirements.txt
+	@test -x $(API_VENV)/bin/python || python3 -m venv $(API_VENV)
+	$(API_VENV)/bin/pip install -q -r scripts/api-test-requirements.txt
+	@touch $@
+
+## `switchboard serve` (release) against FastAPI + uvicorn around fastText, wrk on loopback
+## (keep-alive, 64 connections, 30 s), batch throughput, 100 reloads under load, 5-minute soak:
+## writes benchmarks/SERVE.md. About 10 minutes, most of it the soak (SOAK_SECONDS=0 skips it).
+SERVE_VENV := benchmarks/serve/.venv
+bench-serve: build $(SERVE_VENV)/.installed
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && \
+	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+	SWITCHBOARD_BIN=$${SWITCHBOARD_BIN:-$(BIN)} $(SERVE_VENV)/bin/python benchmarks/serve/bench_serve.py
+
+$(SERVE_VENV)/.installed: benchmarks/serve/requirements.txt
+	@test -x $(SERVE_VENV)/bin/python || python3 -m venv $(SERVE_VENV)
+	$(SERVE_VENV)/bin/pip install -q -r benchmarks/serve/requirements.txt
+	@touch $@
 
 clean:
 	rm -rf .build

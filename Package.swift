@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", providers: [.apt(["libblas-dev"])]),
@@ -51,6 +52,7 @@ let package = Package(
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
         ]),
         .executableTarget(name: "SwitchboardCLI", dependencies: [
             "Switchboard", "SwitchboardSupport", "SwitchboardData", "SwitchboardTraining", "SwitchboardLabeling",
@@ -66,5 +68,7 @@ let package = Package(
         .testTarget(name: "SwitchboardReportTests",
                     dependencies: ["Switchboard", "SwitchboardTraining", "SwitchboardReport"]),
         .testTarget(name: "CLITests", dependencies: ["Switchboard"]),
+        // Starts the built `switchboard serve` and talks HTTP to it over loopback.
+        .testTarget(name: "ServeTests"),
     ]
 )

@@ -12,7 +12,7 @@ extension SwitchboardCommand {
         static let configuration = CommandConfiguration(
             abstract: "Serve a model over HTTP (JSON in and out).",
             discussion: """
-            Endpoints (described in openapi.yaml): POST /v1/classify {"text"} [?top_k=K&explain=true], \
+            Endpoints (described in docs/openapi.yaml): POST /v1/classify {"text"} [?top_k=K&explain=true], \
             POST /v1/classify/batch {"texts": [...]}, GET /v1/model (what inspect --json says), \
             GET /healthz, GET /readyz, GET /metrics (Prometheus), POST /v1/admin/reload. \
             Prints "listening on http://HOST:PORT" on stdout once bound (--port 0 picks a free \
@@ -64,6 +64,7 @@ extension SwitchboardCommand {
             c.adminToken = ProcessInfo.processInfo.environment["SWITCHBOARD_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
             let server: SwitchboardServer
             do { server = try SwitchboardServer(configuration: c, logger: logger) } catch { throw CLIError(error.description) }
+            _ = SwitchboardServer.runConcurrencyOnEventLoops(threads: threads)
             let failure = Mutex<String?>(nil)
             let done = DispatchSemaphore(value: 0)
             Task {

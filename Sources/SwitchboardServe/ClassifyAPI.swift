@@ -78,6 +78,7 @@ enum ClassifyAPI {
 
     /// `{"text": "..."}` → the text.
     static func text(from body: [UInt8]) throws(APIError) -> String {
+        if String(validating: body, as: UTF8.self) != nil, let text = FastJSON.text(body) { return text }
         let o = try object(body)
         guard let value = o["text"] else { throw .badRequest("missing \"text\"") }
         guard let text = value as? String, !(value is NSNumber) else { throw .badRequest("\"text\" must be a string") }
@@ -86,6 +87,9 @@ enum ClassifyAPI {
 
     /// `{"texts": ["...", ...]}` → the texts, at most `maxBatch` (413 beyond).
     static func texts(from body: [UInt8], maxBatch: Int) throws(APIError) -> [String] {
+        if String(validating: body, as: UTF8.self) != nil, let texts = FastJSON.texts(body), texts.count <= maxBatch {
+            return texts
+        }
         let o = try object(body)
         guard let value = o["texts"] else { throw .badRequest("missing \"texts\"") }
         guard let items = value as? [Any] else { throw .badRequest("\"texts\" must be an array of strings") }
@@ -104,7 +108,10 @@ enum ClassifyAPI {
     /// The answer to `text`, computed exactly as `predict` computes it (same calls, same model).
     static func classify(_ text: String, with classifier: Classifier, options: Options, scratch: FeatureScratch) -> ClassifyResult {
         let top = classifier.rankedHypotheses(for: text, maximumCount: options.topK, scratch: scratch)
-        let routed = classifier.routedLabel(for: text, scratch: scratch)
+        // What `routedLabel(for:)` answers, without scoring the text twice: its probability is
+        // `softmaxTop2`'s 1/sum, bit for bit the top hypothesis's (same sum, same order, exp(0) = 1).
+        let best = top.first.map { Prediction(labelIndex: 0, probability: Float($0.probability), runnerUpProbability: 0) }
+        let routed = best.map { classifier.calibration.answers($0) } == true ? top[0].label : classifier.calibration.unknownLabel
         var explanation: Explanation?
         if options.explain, let best = top.first {
             explanation = try? classifier.explanation(for: text, label: best.label).keepingTop(Options.explanationTerms)
@@ -115,10 +122,29 @@ enum ClassifyAPI {
     }
 
     /// Compact JSON bytes of `value`.
-    static func encode(_ value: some Encodable) -> [UInt8] {
+    static func encode(_ value: any Encodable) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (try? Array(encoder.encode(value))) ?? Array(#"{"error":"cannot encode the answer"}"#.utf8)
+    }
+
+    /// The JSON of one answer.
+    static func encode(_ result: ClassifyResult) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(96 + 64 * result.top.count)
+        return FastJSON.encode(result, into: &out) ? out : encode(result as any Encodable)
+    }
+
+    /// `{"results": [...]}`.
+    static func encode(results: [ClassifyResult]) -> [UInt8] {
+        var out = Array(#"{"results":["#.utf8)
+        out.reserveCapacity(16 + 128 * results.count)
+        for (i, r) in results.enumerated() {
+            if i > 0 { out.append(0x2C) }
+            guard FastJSON.encode(r, into: &out) else { return encode(["results": results]) }
+        }
+        out.append(contentsOf: "]}".utf8)
+        return out
     }
 
     /// `{"error": message}`.

@@ -25,6 +25,10 @@ struct Handlers: Sendable {
     }
 
     private func body(_ request: Request) async throws -> [UInt8] {
+        // A declared length over the limit is refused before any of the body is read.
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > configuration.maxBody {
+            throw APIError(status: 413, message: "the body is larger than --max-body (\(configuration.maxBody) bytes)")
+        }
         var request = request
         do {
             let buffer = try await request.collectBody(upTo: configuration.maxBody)
@@ -43,7 +47,7 @@ struct Handlers: Sendable {
         let options = try options(request)
         let text = try ClassifyAPI.text(from: try await body(request))
         let model = holder.model
-        let result = ClassifyAPI.classify(text, with: model.classifier, options: options, scratch: FeatureScratch())
+        let result = ClassifyAPI.classify(text, with: model.classifier, options: options, scratch: ThreadScratch.current)
         count(result, model.classifier)
         return Routes.json(ClassifyAPI.encode(result))
     }
@@ -52,10 +56,10 @@ struct Handlers: Sendable {
         let options = try options(request)
         let texts = try ClassifyAPI.texts(from: try await body(request), maxBatch: configuration.maxBatch)
         let model = holder.model
-        let scratch = FeatureScratch()
+        let scratch = ThreadScratch.current
         let results = texts.map { ClassifyAPI.classify($0, with: model.classifier, options: options, scratch: scratch) }
         for r in results { count(r, model.classifier) }
-        return Routes.json(ClassifyAPI.encode(["results": results]))
+        return Routes.json(ClassifyAPI.encode(results: results))
     }
 
     private func count(_ result: ClassifyResult, _ classifier: Classifier) {

@@ -21,12 +21,16 @@ enum Routes {
     /// 413 for a body over the limit, 500 otherwise.
     static func errorResponse(_ error: any Error) -> Response {
         switch error {
+        case let e as APIError where e.status == 413:
+            // The rest of the body may still be on its way: end the connection after answering.
+            return json(ClassifyAPI.errorBody(e.message), status: .contentTooLarge, headers: [.connection: "close"])
         case let e as APIError:
             return json(ClassifyAPI.errorBody(e.message), status: .init(code: e.status))
         case let e as HTTPError:
             return json(ClassifyAPI.errorBody(e.body ?? e.status.reasonPhrase), status: e.status)
         case is NIOTooManyBytesError:
-            return json(ClassifyAPI.errorBody("the body is larger than the server accepts"), status: .contentTooLarge)
+            return json(ClassifyAPI.errorBody("the body is larger than the server accepts"), status: .contentTooLarge,
+                        headers: [.connection: "close"])
         default:
             return json(ClassifyAPI.errorBody("internal error: \(error)"), status: .internalServerError)
         }
@@ -41,6 +45,8 @@ struct APIMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context,
                 next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = DispatchTime.now().uptimeNanoseconds
+        metrics.inFlight(1)
+        defer { metrics.inFlight(-1) }
         let path = request.uri.path
         let endpoint: String
         let response: Response

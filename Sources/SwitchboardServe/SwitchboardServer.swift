@@ -37,10 +37,10 @@ public struct SwitchboardServer: Sendable {
         let router = Router(context: BasicRequestContext.self)
         router.middlewares.add(APIMiddleware<BasicRequestContext>(metrics: handlers.metrics))
         handlers.register(on: router)
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: c.threads)
+        let (group, ownsGroup) = Self.eventLoops(threads: c.threads)
         let readTimeout = TimeAmount.nanoseconds(Int64(c.readTimeout * 1e9))
         let http = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [IdleStateHandler(readTimeout: readTimeout), CloseOnReadTimeout()],
+            additionalChannelHandlers: [IdleStateHandler(readTimeout: readTimeout), CloseOnReadTimeout(), CloseAfterRefusal()],
             idleTimeout: .nanoseconds(Int64(c.idleTimeout * 1e9)))
         let started = ManagedFlag()
         let app = Application(
@@ -58,8 +58,12 @@ public struct SwitchboardServer: Sendable {
         } catch {
             failure = error
         }
-        try? await group.shutdownGracefully()
-        guard let failure else { return }
+        guard let failure else {
+            if ownsGroup { try? await group.shutdownGracefully() }
+            return
+        }
+        // After a failed bind the server still closes its channel on the group: shutting the
+        // group down here made NIO print an error line. The caller exits on this error anyway.
         if started.isSet { handlers.logger.error("server stopped: \(failure)"); return }
         throw .cannotBind(host: c.host, port: c.port, reason: Self.reason(failure))
     }

@@ -51,4 +51,10 @@ public struct FeatureConfiguration: Sendable, Hashable {
         if wordNGramMax == 0 && charNGramMax == 0 { return "no features enabled" }
         return nil
     }
+
+    /// The largest bucket bits in `bucketBitsRange`, at most `maximum`, for which `fits` holds
+    /// (sizes grow with the bits, so the first from the top is the answer); nil when none does.
+    public static func largestBucketBits(atMost maximum: Int, where fits: (Int) -> Bool) -> Int? {
+        stride(from: min(maximum, bucketBitsRange.upperBound), through: bucketBitsRange.lowerBound, by: -1).first(where: fits)
+    }
 }

@@ -42,9 +42,8 @@ public struct ModelContents: Sendable, Equatable {
     /// The exact size in bytes of the model file `ModelFile.encode` writes for these contents
     /// (assuming they are valid), computed without encoding.
     public var modelByteEstimate: Int {
-        ModelFileLayout.plan(labelsLength: labels.reduce(0) { $0 + 4 + $1.utf8.count },
-                             metadataLength: metadata.utf8.count, labelCount: labels.count,
-                             features: features, encoding: weightEncoding).fileLength
+        ModelFile.encodedByteCount(labels: labels, metadataLength: metadata.utf8.count, features: features,
+                                   encoding: weightEncoding)
     }
 }
 

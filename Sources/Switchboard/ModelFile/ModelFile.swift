@@ -137,8 +137,7 @@ public enum ModelFile {
     public static func largestBucketBits(fitting budget: Int, labels: [String], metadataLength: Int,
                                          features: FeatureConfiguration, encoding: WeightEncoding,
                                          maximumBits: Int = FeatureConfiguration.bucketBitsRange.upperBound) -> Int? {
-        let range = FeatureConfiguration.bucketBitsRange
-        return stride(from: min(maximumBits, range.upperBound), through: range.lowerBound, by: -1).first { bits in
+        FeatureConfiguration.largestBucketBits(atMost: maximumBits) { bits in
             var candidate = features
             candidate.bucketBits = bits
             return encodedByteCount(labels: labels, metadataLength: metadataLength, features: candidate,

@@ -88,9 +88,9 @@ public enum Trainer {
         }
         let needed = bytes(features.bucketBits) ?? .max
         guard needed > maximumWeightBytes else { return nil }
-        let range = FeatureConfiguration.bucketBitsRange
-        let fitting = stride(from: features.bucketBits - 1, through: range.lowerBound, by: -1)
-            .first { (bytes($0) ?? .max) <= maximumWeightBytes }
+        let fitting = FeatureConfiguration.largestBucketBits(atMost: features.bucketBits - 1) {
+            (bytes($0) ?? .max) <= maximumWeightBytes
+        }
         return .modelTooLarge(labels: labels, buckets: features.bucketCount, bytes: needed, limit: maximumWeightBytes,
                               fittingBucketBits: fitting)
     }
