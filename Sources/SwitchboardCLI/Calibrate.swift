@@ -7,17 +7,17 @@ import SwitchboardTraining
 struct CalibrationOptions: ParsableArguments {
     @Option(help: ArgumentHelp("""
         The label of the rows to abstain on (e.g. oos), and the label given to abstentions. \
-        Default: the model's ("unknown" when it has none).
+        Default: "unknown" for train; for calibrate, the model's own (else "unknown").
         """, valueName: "name"))
     var unknownLabel: String?
 
-    @Option(help: ArgumentHelp("""
+    @Option(parsing: .unconditional, help: ArgumentHelp("""
         Choose the lowest threshold whose answered validation rows are at least this fraction \
         correct (an answered unknown-label row is wrong).
         """, valueName: "p"))
     var targetPrecision: Double?
 
-    @Option(help: ArgumentHelp("Choose the highest threshold that answers at least this fraction of the validation rows.",
+    @Option(parsing: .unconditional, help: ArgumentHelp("Choose the highest threshold that answers at least this fraction of the validation rows.",
                                valueName: "c"))
     var targetCoverage: Double?
 
@@ -52,8 +52,10 @@ struct CalibrationOptions: ParsableArguments {
                 """)
         }
         do {
-            return try Calibrator.calibrate(contents, on: data, unknownLabel: unknownLabel, objective: objective,
-                                            threads: threads)
+            let result = try Calibrator.calibrate(contents, on: data, unknownLabel: unknownLabel, objective: objective,
+                                                  threads: threads)
+            for warning in result.1.warnings { Output.standardError("switchboard: warning: \(warning)") }
+            return result
         } catch let error as ThresholdSelectionError {
             throw CLIError(error.description)
         }
@@ -65,7 +67,8 @@ struct CalibrationOptions: ParsableArguments {
         return ["threshold": .number(r.calibration.threshold ?? 0), "temperature": .number(r.calibration.temperature),
                 "ece_before": .number(r.eceBefore), "ece_after": .number(r.eceAfter), "coverage": .number(v.coverage),
                 "answered_accuracy": .number(v.answeredAccuracy), "in_scope_accuracy": .number(v.inScopeAccuracy),
-                "unknown_recall": v.unknownRecall.map { JSON.number($0) } ?? .null, "examples": .number(r.examples)]
+                "unknown_recall": v.unknownRecall.map { JSON.number($0) } ?? .null, "examples": .number(r.examples),
+                "warnings": .array(r.warnings.map { .string($0.description) })]
     }
 
     /// A calibration report as table rows for people.

@@ -39,7 +39,7 @@ extension SwitchboardCommand {
         @Option(help: ArgumentHelp("The label of out-of-scope rows (default: the model's).", valueName: "name"))
         var unknownLabel: String?
 
-        @Option(help: ArgumentHelp("Abstain below this top probability (default: the model's calibrated threshold, if any).",
+        @Option(parsing: .unconditional, help: ArgumentHelp("Abstain below this top probability (default: the model's calibrated threshold, if any).",
                                    valueName: "t"))
         var threshold: Float?
 

@@ -72,8 +72,8 @@ struct CSVColumnReader {
     let indices: [Int]
 
     /// Streams the data rows of `path` through `body`; errors for an empty file, unknown
-    /// columns, ragged rows and a header without rows.
-    static func read(path: String, columns: [ColumnSelector],
+    /// columns, ragged rows (passed to `raggedRow` instead when given) and a header without rows.
+    static func read(path: String, columns: [ColumnSelector], raggedRow: ((CSVError) throws -> Void)? = nil,
                      _ body: (CSVColumnReader, CSVRecord) throws -> Void) throws {
         var reader: CSVColumnReader?
         var rowCount = 0, headerLine = 0
@@ -84,8 +84,11 @@ struct CSVColumnReader {
                 return
             }
             if record.count != reader.header.count {
-                throw CSVError(file: path, line: record.line,
-                               message: "row has \(record.count) fields but the header has \(reader.header.count)")
+                let error = CSVError(file: path, line: record.line,
+                                     message: "row has \(record.count) fields but the header has \(reader.header.count)")
+                guard let raggedRow else { throw error }
+                rowCount += 1
+                return try raggedRow(error)
             }
             try body(reader, record)
             rowCount += 1

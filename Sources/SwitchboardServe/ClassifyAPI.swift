@@ -103,8 +103,10 @@ enum ClassifyAPI {
 
     /// The answer to `text`, computed exactly as `predict` computes it (same calls, same model).
     static func classify(_ text: String, with classifier: Classifier, options: Options, scratch: FeatureScratch) -> ClassifyResult {
-        let top = classifier.rankedHypotheses(for: text, maximumCount: options.topK, scratch: scratch)
-        let routed = classifier.routedLabel(for: text, scratch: scratch)
+        // `Classifier.answer`: the routing rule of `predict` and `label`.
+        let answer = classifier.answer(text, topK: options.topK, scratch: scratch)
+        let top = answer.ranked
+        let routed = answer.labelIndex.map { classifier.labels[$0] } ?? classifier.calibration.unknownLabel
         var explanation: Explanation?
         if options.explain, let best = top.first {
             explanation = try? classifier.explanation(for: text, label: best.label).keepingTop(Options.explanationTerms)

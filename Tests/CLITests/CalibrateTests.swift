@@ -37,7 +37,7 @@ private func object(_ text: String) throws -> [String: Any] {
 }
 
 private let reportKeys: Set = ["threshold", "temperature", "ece_before", "ece_after", "coverage", "answered_accuracy",
-                               "in_scope_accuracy", "unknown_recall", "examples"]
+                               "in_scope_accuracy", "unknown_recall", "examples", "warnings"]
 
 @Suite struct CalibrateTests {
     @Test func writesTheCalibrationIntoTheMetadata() throws {
