@@ -123,7 +123,7 @@ extension SwitchboardCommand {
         func run() throws {
             let storage = try ModelFile.load(path: model)
             let unknownLabel = calibration.unknownLabel ?? Calibration.from(metadata: storage.metadata).unknownLabel
-            let data = try LabeledDataset.load(paths: validationFiles, textColumn: columns.text, labelColumn: columns.label)
+            let data = try LabeledInput.load(validationFiles, columns: columns).dataset
             let (calibrated, report) = try calibration.calibrate(storage.contents(), on: data, unknownLabel: unknownLabel,
                                                                  threads: threads.threads)
             try ModelOutput.write(calibrated, to: output)

@@ -54,7 +54,7 @@ extension SwitchboardCommand {
 
         func run() throws {
             let classifier = try Classifier(contentsOf: model)
-            let data = try LabeledDataset.load(paths: testFiles, textColumn: columns.text, labelColumn: columns.label)
+            let data = try LabeledInput.load(testFiles, columns: columns).dataset
             let evaluation = AbstentionEvaluation.evaluate(
                 classifier, on: data, unknownLabel: unknownLabel ?? classifier.calibration.unknownLabel,
                 threshold: threshold ?? classifier.calibration.threshold, threads: threads.threads)

@@ -50,7 +50,7 @@ extension SwitchboardCommand {
 
         func run() throws {
             let classifier = try Classifier(contentsOf: model)
-            let data = try LabeledDataset.load(paths: testFiles, textColumn: columns.text, labelColumn: columns.label)
+            let data = try LabeledInput.load(testFiles, columns: columns).dataset
             let figures: [(String, String)]
             do { figures = try bench.map { path throws(ReportError) in try BenchFigures.load(path: path) } ?? [] } catch {
                 throw CLIError(error.description)

@@ -198,10 +198,10 @@ extension SwitchboardCommand {
             let clock = ContinuousClock()
             let start = clock.now
             let features = hyperparameters.parameters(seed: seed, threads: threads.threads).features
-            let (data, skipped) = try TrainingInput.load([trainingFile], columns: columns, skipBadRows: onError == .skip,
+            let (data, skipped) = try LabeledInput.load([trainingFile], columns: columns, skipBadRows: onError == .skip,
                                                          features: features)
             let held = validation.isEmpty ? nil
-                : try TrainingInput.load(validation, columns: columns, skipBadRows: onError == .skip, features: features).dataset
+                : try LabeledInput.load(validation, columns: columns, skipBadRows: onError == .skip).dataset
             let unknownLabel = calibration.unknownLabel ?? Calibration().unknownLabel
             // Early stopping judges the labels the model can learn: unknown-label rows only when calibrating.
             let stopping = held.map { h in

@@ -100,6 +100,13 @@ import Testing
             #expect(fail.status == 1 && fail.stderr.contains("ragged.csv:35: row has 3 fields but the header has 2"))
             let skip = try run(["train", "\(dir)/ragged.csv", "-o", "\(dir)/m", "--on-error", "skip"] + Self.fast)
             #expect(skip.status == 0 && skip.stderr.contains("skipped 1 bad row: \(dir)/ragged.csv:35: row has 3 fields"))
+            // evaluate leaves empty text out too (a non-empty text without features is evaluated).
+            try #require(try run(["train", "\(dir)/train.csv", "-o", "\(dir)/m"] + Self.fast).status == 0)
+            let evaluated = try run(["evaluate", "\(dir)/m", "\(dir)/messy.csv", "--json"])
+            #expect(evaluated.status == 0, "\(evaluated.stderr)")
+            #expect(evaluated.stderr.contains("skipped 2 rows with empty text: \(dir)/messy.csv:32, \(dir)/messy.csv:33"))
+            let figures = try #require(JSONSerialization.jsonObject(with: Data(evaluated.stdout.utf8)) as? [String: Any])
+            #expect(figures["examples"] as? Int == 31)
         }
     }
 }

@@ -1,24 +1,27 @@
 import SwitchboardData
 import Switchboard
 
-/// Loads labeled CSV files for `train`: rows whose text has no features (empty, or nothing left
-/// after normalization) are left out and listed; other bad rows stop the run or, with
-/// `--on-error skip`, are left out and listed too.
-enum TrainingInput {
+/// Loads labeled CSV files for `train`, `evaluate`, `calibrate` and `report`: rows with empty
+/// text are left out and listed (for `train`, also rows with no features after normalization:
+/// nothing to learn from); other bad rows stop the run or, with `--on-error skip`, are left out
+/// and listed too.
+enum LabeledInput {
     /// Most FILE:LINE entries printed per kind of row left out; the count is always complete.
     static let listed = 20
 
-    /// `paths` as one dataset, after reporting on stderr what was left out.
-    static func load(_ paths: [String], columns: ColumnOptions, skipBadRows: Bool,
-                     features: FeatureConfiguration) throws -> (dataset: LabeledDataset, skipped: Int) {
-        let extractor = FeatureExtractor(features)
+    /// `paths` as one dataset, after reporting on stderr what was left out. With `features`,
+    /// rows whose text has no features under them count as empty.
+    static func load(_ paths: [String], columns: ColumnOptions, skipBadRows: Bool = false,
+                     features: FeatureConfiguration? = nil) throws -> (dataset: LabeledDataset, skipped: Int) {
+        let extractor = features.map(FeatureExtractor.init)
         let scratch = FeatureScratch()
         let loaded = try LabeledDataset.load(paths: paths, textColumn: columns.text, labelColumn: columns.label,
                                              skipBadRows: skipBadRows) { text in
+            guard let extractor else { return true }
             extractor.extract(text, idf: nil, into: scratch)
             return scratch.featureCount > 0
         }
-        report(loaded.emptyText, "with empty text (no features after normalization)")
+        report(loaded.emptyText, features == nil ? "with empty text" : "with empty text (no features after normalization)")
         report(loaded.badRows, "bad", details: true)
         return (loaded.dataset, loaded.emptyText.count + loaded.badRows.count)
     }
