@@ -89,17 +89,22 @@ extension SwitchboardCommand {
         static let configuration = CommandConfiguration(
             abstract: "Fit a model's temperature and abstention threshold on validation data.",
             discussion: """
-            The validation files are concatenated. The temperature minimizes the negative \
-            log-likelihood of the rows whose label the model knows (unknown-label rows excluded). \
-            The threshold is then chosen on all rows, on the temperature-scaled top probability: \
-            by default it maximizes accuracy where an abstention on an unknown-label row is right \
-            and one on any other row is wrong; --target-precision / --target-coverage choose it \
-            for a target instead. Rows with the unknown label (e.g. CLINC150's oos) are what the \
-            model should abstain on. Writes a copy of MODEL (atomically) whose metadata holds \
-            "calibration": {temperature, threshold, unknown_label}; everything else is unchanged. \
-            Prints the validation figures; --json prints one object with threshold, temperature, \
-            ece_before, ece_after, coverage, answered_accuracy, in_scope_accuracy, unknown_recall \
-            (null without unknown-label rows) and examples.
+            The validation files are concatenated; rows with the unknown label (e.g. CLINC150's \
+            oos) are what the model should abstain on.
+
+            The temperature minimizes the negative log-likelihood of the rows whose label the \
+            model knows, with a weak prior towards 1 that keeps small or perfectly separated \
+            sets from making every answer certain. The threshold is then chosen on all rows: by \
+            default it maximizes accuracy (abstaining on an unknown-label row is right, on any \
+            other row wrong); --target-precision / --target-coverage choose it for a target.
+
+            Warnings on stderr (JSON "warnings") say when the data is too small or too easy to \
+            trust the fit, and what to do.
+
+            Writes a copy of MODEL (atomically) whose metadata holds "calibration": \
+            {temperature, threshold, unknown_label}. --json prints one object with threshold, \
+            temperature, ece_before, ece_after, coverage, answered_accuracy, in_scope_accuracy, \
+            unknown_recall (null without unknown-label rows), examples and warnings.
             """)
 
         @Argument(help: ArgumentHelp("The model file.", valueName: "model"))

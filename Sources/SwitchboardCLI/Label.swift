@@ -21,22 +21,25 @@ extension SwitchboardCommand {
             abstract: "Label a CSV, JSON Lines or text file in bulk.",
             discussion: """
             The format follows INPUT's extension (.csv, .jsonl/.ndjson, else text) unless --format \
-            is given; standard input (INPUT omitted or -) is text unless --format says otherwise. \
-            CSV keeps every column and appends label, confidence (and with --top-k K: label_2, \
-            confidence_2 ... label_K, confidence_K). JSON Lines keeps each object and adds "label", \
-            "confidence" (and "top": the K best as {"label", "confidence"}); members already named \
-            so are replaced. Text: one query per line in, LABEL<TAB>CONFIDENCE (more pairs with \
-            --top-k) per line out. A row whose top probability is below the threshold, or with no \
-            features (empty or whitespace-only text too), gets the unknown label; its confidence \
-            is still the top probability. With --top-k K the routed label and its confidence come \
-            first, then the K ranked labels, also for an abstained row (CSV: label_1, \
-            confidence_1 ... label_K, confidence_K; text: K more pairs). \
+            is given; standard input (INPUT omitted or -) is text unless --format says otherwise.
+
+            CSV keeps every column and appends label, confidence. JSON Lines keeps each object \
+            and adds "label", "confidence" (and "top": the K best as {"label", "confidence"}); \
+            members already named so are replaced. Text: one query per line in, \
+            LABEL<TAB>CONFIDENCE per line out, as `predict` prints.
+
+            A row whose top probability is below the threshold, or with no features (empty or \
+            whitespace-only text too), gets the unknown label; its confidence is still the top \
+            probability. --top-k K adds the K ranked labels after the routed one, also for an \
+            abstained row (CSV: label_1, confidence_1 ... label_K, confidence_K; text: K pairs).
+
             Bad rows (wrong field count, invalid UTF-8, invalid JSON, missing text field) stop \
             the run with FILE:LINE (exit 1), or with --on-error skip are reported on stderr and \
-            left out (CSV, JSON Lines) or answered with the unknown label and confidence 0 \
-            (text, so output line N answers input line N). Malformed CSV quoting is always fatal. --output is written to a \
-            temporary file renamed into place at the end, so a failed or interrupted run leaves \
-            no partial file. Progress is shown on stderr when it is a terminal.
+            left out (CSV, JSON Lines) or answered with the unknown label and confidence 0 (text, \
+            so output line N answers input line N). Malformed CSV quoting is always fatal.
+
+            --output is written to a temporary file renamed into place at the end: a failed or \
+            interrupted run leaves no partial file. Progress goes to stderr when it is a terminal.
             """)
 
         @Argument(help: ArgumentHelp("The model file.", valueName: "model"))

@@ -22,9 +22,8 @@ public struct BatchLabelOptions: Sendable {
     public var textColumn = ColumnSelector.name("text")
     /// JSON Lines: the member holding the text.
     public var textField = "text"
-    /// Also output the K most probable labels after the routed label, whether or not the row
-    /// was abstained on (CSV: `label_1, confidence_1 ... label_K, confidence_K`; text: K more
-    /// pairs; JSON Lines: a `top` array of the K best). Nil: only the routed label.
+    /// Also output the K most probable labels after the routed one, also for abstentions (CSV:
+    /// `label_1, confidence_1 ...`; text: K more pairs; JSON Lines: `top`). Nil: routed only.
     public var topK: Int?
     /// Abstain below this top probability instead of the model's calibration threshold.
     public var threshold: Float?
