@@ -98,6 +98,19 @@ enum SmallTickets {
         #expect(objective(t) < objective(t * 1.05) && objective(t) < objective(t / 1.05))
     }
 
+    @Test func tiesAtCertaintyWarnOnlyWhenTheyMatter() throws {
+        let fit = TemperatureFit.Result(temperature: 1, rows: 100, hitBound: false, separated: false)
+        func warnings(certain: Int, of n: Int) throws -> [CalibrationWarning] {
+            let rows = (0..<n).map { AbstentionRow(confidence: $0 < certain ? 1 : 0.5 + Float($0) / Float(4 * n),
+                                                   correct: true, unknown: false) }
+            let choice = try ThresholdSelection.choose(rows, objective: .accuracy)
+            return CalibrationWarning.check(fit: fit, fitted: true, rows: rows, inScope: n, labels: 2,
+                                            objective: .accuracy, choice: choice)
+        }
+        #expect(try warnings(certain: 20, of: 28).contains(.tiedAtCertainty(rows: 20)))
+        #expect(try warnings(certain: 10, of: 3100).isEmpty)  // CLINC150-sized: harmless
+    }
+
     @Test func warningsNameWhatToDo() {
         let text = CalibrationWarning.fewRows(rows: 22, labels: 4).description
         #expect(text.contains("22") && text.contains("add validation rows"))

@@ -8,8 +8,8 @@ public enum CalibrationWarning: Sendable, Equatable, CustomStringConvertible {
     case perfectSeparation(rows: Int, temperature: Float)
     /// The temperature fit stopped at a bound of `TemperatureFit.range`.
     case temperatureAtBound(Float)
-    /// Several validation rows share the top confidence 1.0 after calibration: no threshold
-    /// tells them apart.
+    /// Several validation rows share the top confidence 1.0 after calibration (a tenth of them,
+    /// or the threshold is 1.0): no threshold tells them apart.
     case tiedAtCertainty(rows: Int)
     /// Rows tied at the chosen threshold, so it answers more rows than the coverage target.
     case coverageOvershoot(target: Double, achieved: Double, tied: Int)
@@ -46,7 +46,7 @@ public enum CalibrationWarning: Sendable, Equatable, CustomStringConvertible {
 extension CalibrationWarning {
     /// The warnings for a calibration: `fit` on the in-scope rows, `rows` scored at the fitted
     /// temperature, the `choice` made for `objective`, and the model's label count.
-    static func check(fit: TemperatureFit.Result, fitted: Bool, rows: [AbstentionRow], inScope: Int,
+    public static func check(fit: TemperatureFit.Result, fitted: Bool, rows: [AbstentionRow], inScope: Int,
                       labels: Int, objective: ThresholdObjective, choice: ThresholdChoice) -> [CalibrationWarning] {
         var warnings: [CalibrationWarning] = []
         if inScope < minimumRowsPerLabel * labels { warnings.append(.fewRows(rows: inScope, labels: labels)) }
@@ -54,8 +54,12 @@ extension CalibrationWarning {
         if fitted && fit.separated && !fit.hitBound {
             warnings.append(.perfectSeparation(rows: fit.rows, temperature: fit.temperature))
         }
+        // A few certain rows among thousands are harmless; it matters when the threshold sits
+        // at 1.0 or a tenth of the rows are indistinguishable.
         let certain = rows.filter { $0.answerable && $0.confidence >= 1 }.count
-        if certain > 1 { warnings.append(.tiedAtCertainty(rows: certain)) }
+        if certain > 1 && (choice.threshold >= 1 || certain * 10 > rows.count) {
+            warnings.append(.tiedAtCertainty(rows: certain))
+        }
         if case .coverage(let target) = objective {
             let tied = rows.filter { $0.answerable && $0.confidence == choice.threshold }.count
             let achieved = choice.metrics.coverage

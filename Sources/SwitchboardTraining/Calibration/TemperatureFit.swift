@@ -28,6 +28,13 @@ public enum TemperatureFit {
         /// True when every fitted row's top score is its own label's: the likelihood alone
         /// would drive T to the lower bound, so the prior decided the temperature.
         public var separated: Bool
+
+        public init(temperature: Float, rows: Int, hitBound: Bool, separated: Bool) {
+            self.temperature = temperature
+            self.rows = rows
+            self.hitBound = hitBound
+            self.separated = separated
+        }
     }
 
     /// The temperature minimizing the regularized mean negative log-likelihood of the rows of
