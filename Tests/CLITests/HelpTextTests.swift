@@ -51,8 +51,9 @@ import Testing
             try #require(calibrated.status == 0, "\(calibrated.stderr)")
             let text = try run(["inspect", "\(dir)/c"]).stdout
             let section = try #require(text.components(separatedBy: "\n\ncalibration:\n").dropFirst().first)
-            let lines = section.split(separator: "\n").prefix(3)
-            #expect(lines.count == 3 && lines[0].hasPrefix("  temperature") && lines[1].hasPrefix("  threshold")
+            let lines = Array(section.split(separator: "\n").prefix(3))
+            try #require(lines.count == 3, "\(section)")
+            #expect(lines[0].hasPrefix("  temperature") && lines[1].hasPrefix("  threshold")
                     && lines[2].hasPrefix("  unknown label"), "\(section)")
             let json = try #require(JSONSerialization.jsonObject(with: Data(try run(["inspect", "\(dir)/c", "--json"]).stdout.utf8))
                 as? [String: Any])

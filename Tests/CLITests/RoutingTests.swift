@@ -61,11 +61,14 @@ import Testing
             let r = try run(["predict", model, "--threshold", "1", "--top-k", "2", "play guitar"])
             let fields = r.stdout.dropLast().split(separator: "\t").map(String.init)
             // The routed answer, then the two best labels: music is still shown first.
-            #expect(fields.count == 6 && fields[0] == "oos" && fields[2] == "music", "\(r.stdout)")
+            try #require(fields.count == 6, "\(r.stdout)")
+            #expect(fields[0] == "oos" && fields[2] == "music", "\(r.stdout)")
             #expect(fields[1] == fields[3])  // the confidence is the top probability
             try "text\nplay guitar\n".write(toFile: "\(dir)/q.csv", atomically: true, encoding: .utf8)
             let csv = try run(["label", model, "\(dir)/q.csv", "--threshold", "1", "--top-k", "2"])
             let rows = csv.stdout.split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+            try #require(rows.count == 2, "\(csv.stdout)")
+            try #require(rows[1].count == 7, "\(csv.stdout)")
             #expect(rows[0] == ["text", "label", "confidence", "label_1", "confidence_1", "label_2", "confidence_2"])
             #expect(rows[1][1] == "oos" && rows[1][3] == "music")
         }
