@@ -42,7 +42,8 @@ public enum MonotonicClock {
 /// 3. Latency: queries in order, cycling; each `predict(_:scratch:)` timed on its own with the
 ///    monotonic clock, minus the clock's measured overhead (clamped at 0), into a histogram.
 /// 4. Throughput: whole passes over the queries on 1 thread, then `threads` threads each with
-///    its own `FeatureScratch`, each starting at a different offset in the query set.
+///    its own `FeatureScratch`, each starting at a different offset in the query set (skipped
+///    when `threads` is 1: the all-core figure is then the single-thread one).
 /// 5. Allocations: one pass (at most `allocationPassLimit` queries) counted by
 ///    `AllocationCounter`; `nil` where counting is unsupported.
 public enum LatencyBenchmark {
@@ -122,7 +123,9 @@ public enum LatencyBenchmark {
         // Time budget: size each thread's share so the phase lasts about `phaseSeconds` if
         // threads scaled perfectly; iteration budget: the same total work as one thread did.
         let perThread = phaseSeconds > 0 ? max(1, Int(single.rate * phaseSeconds)) : (single.queries + workers - 1) / workers
-        let all = multiThreadThroughput(classifier, queries, threads: workers, perThread: perThread)
+        // One thread: the all-core phase would only measure the single-thread one again.
+        let all = workers == 1 ? single.rate
+            : multiThreadThroughput(classifier, queries, threads: workers, perThread: perThread)
 
         let counted = min(queries.count, allocationPassLimit)
         var allocations: Int?

@@ -43,11 +43,11 @@ extension SwitchboardCommand {
                 help: ArgumentHelp("The CSV text column: a header name, or a 0-based index.", valueName: "name|index"))
         var textColumn = "text"
 
-        @Option(help: ArgumentHelp("Seconds of latency sampling (default: \(defaultDuration)); each throughput phase runs half as long.",
+        @Option(parsing: .unconditional, help: ArgumentHelp("Seconds of latency sampling (default: \(defaultDuration)); each throughput phase runs half as long.",
                                    valueName: "seconds"))
         var duration: Double?
 
-        @Option(help: ArgumentHelp("Timed latency samples instead of a duration; each throughput phase runs at least as many queries.",
+        @Option(parsing: .unconditional, help: ArgumentHelp("Timed latency samples instead of a duration; each throughput phase runs at least as many queries.",
                                    valueName: "n"))
         var iterations: Int?
 
@@ -109,6 +109,7 @@ extension SwitchboardCommand {
             let allocations = r.allocationsPerQuery.map {
                 String(format: "%.3f per query", $0) + " (\(r.allocationSampleQueries) queries counted)"
             } ?? "not counted (unsupported on this platform)"
+            let allCores = r.threads == 1 ? [] : [["", rate(r.queriesPerSecondAllCores) + " on \(r.threads) threads"]]
             return Output.table([
                 ["model", "\(model), \(Output.bytes(r.modelBytes))"],
                 ["queries", "\(r.queries) (\(source))"],
@@ -123,7 +124,7 @@ extension SwitchboardCommand {
                 ["timer overhead", "\(r.timerOverheadNanoseconds) ns per sample (subtracted)"],
                 ["during sampling", "\(r.pageFaults) page faults, \(r.contextSwitches) context switches"],
                 ["throughput", rate(r.queriesPerSecond) + " on 1 thread"],
-                ["", rate(r.queriesPerSecondAllCores) + " on \(r.threads) thread\(r.threads == 1 ? "" : "s")"],
+            ] + allCores + [
                 ["allocations", allocations],
             ])
         }

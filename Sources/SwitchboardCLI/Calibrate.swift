@@ -7,17 +7,17 @@ import SwitchboardTraining
 struct CalibrationOptions: ParsableArguments {
     @Option(help: ArgumentHelp("""
         The label of the rows to abstain on (e.g. oos), and the label given to abstentions. \
-        Default: the model's ("unknown" when it has none).
+        Default: "unknown" for train; for calibrate, the model's own (else "unknown").
         """, valueName: "name"))
     var unknownLabel: String?
 
-    @Option(help: ArgumentHelp("""
+    @Option(parsing: .unconditional, help: ArgumentHelp("""
         Choose the lowest threshold whose answered validation rows are at least this fraction \
         correct (an answered unknown-label row is wrong).
         """, valueName: "p"))
     var targetPrecision: Double?
 
-    @Option(help: ArgumentHelp("Choose the highest threshold that answers at least this fraction of the validation rows.",
+    @Option(parsing: .unconditional, help: ArgumentHelp("Choose the highest threshold that answers at least this fraction of the validation rows.",
                                valueName: "c"))
     var targetCoverage: Double?
 
@@ -52,8 +52,10 @@ struct CalibrationOptions: ParsableArguments {
                 """)
         }
         do {
-            return try Calibrator.calibrate(contents, on: data, unknownLabel: unknownLabel, objective: objective,
-                                            threads: threads)
+            let result = try Calibrator.calibrate(contents, on: data, unknownLabel: unknownLabel, objective: objective,
+                                                  threads: threads)
+            for warning in result.1.warnings { Output.standardError("switchboard: warning: \(warning)") }
+            return result
         } catch let error as ThresholdSelectionError {
             throw CLIError(error.description)
         }
@@ -67,7 +69,8 @@ struct CalibrationOptions: ParsableArguments {
                 "ece_before": .number(r.eceBefore), "ece_after": .number(r.eceAfter), "coverage": .number(v.coverage),
                 "answered_accuracy": .number(v.answeredAccuracy), "in_scope_accuracy": .number(v.inScopeAccuracy),
                 "unknown_recall": v.unknownRecall.map { JSON.number($0) } ?? .null,
-                "example_count": .number(r.examples)]
+                "example_count": .number(r.examples),
+                "warnings": .array(r.warnings.map { .string($0.description) })]
     }
 
     /// A calibration report as table rows for people.
@@ -88,18 +91,23 @@ extension SwitchboardCommand {
         static let configuration = CommandConfiguration(
             abstract: "Fit a model's temperature and abstention threshold on validation data.",
             discussion: """
-            The validation files are concatenated. The temperature minimizes the negative \
-            log-likelihood of the rows whose label the model knows (unknown-label rows excluded). \
-            The threshold is then chosen on all rows, on the temperature-scaled top probability: \
-            by default it maximizes accuracy where an abstention on an unknown-label row is right \
-            and one on any other row is wrong; --target-precision / --target-coverage choose it \
-            for a target instead. Rows with the unknown label (e.g. CLINC150's oos) are what the \
-            model should abstain on. Writes a copy of MODEL (atomically) whose metadata holds \
-            "calibration": {temperature, threshold, unknown_label}; everything else is unchanged. \
-            Prints the validation figures; --json prints one object with model, output and \
-            calibration: threshold, temperature, unknown_label, ece_before, ece_after, coverage, \
-            answered_accuracy, in_scope_accuracy, unknown_recall (null without unknown-label rows) \
-            and example_count.
+            The validation files are concatenated; rows with the unknown label (e.g. CLINC150's \
+            oos) are what the model should abstain on.
+
+            The temperature minimizes the negative log-likelihood of the rows whose label the \
+            model knows, with a weak prior towards 1 that keeps small or perfectly separated \
+            sets from making every answer certain. The threshold is then chosen on all rows: by \
+            default it maximizes accuracy (abstaining on an unknown-label row is right, on any \
+            other row wrong); --target-precision / --target-coverage choose it for a target.
+
+            Warnings on stderr (JSON "warnings") say when the data is too small or too easy to \
+            trust the fit, and what to do.
+
+            Writes a copy of MODEL (atomically) whose metadata holds "calibration": \
+            {temperature, threshold, unknown_label}. --json prints one object with model, output \
+            and calibration: threshold, temperature, unknown_label, ece_before, ece_after, \
+            coverage, answered_accuracy, in_scope_accuracy, unknown_recall (null without \
+            unknown-label rows), example_count and warnings.
             """)
 
         @Argument(help: ArgumentHelp("The model file.", valueName: "model"))
@@ -124,7 +132,7 @@ extension SwitchboardCommand {
             try OutputCheck.writable(output)
             let storage = try ModelFile.load(path: model)
             let unknownLabel = calibration.unknownLabel ?? Calibration.from(metadata: storage.metadata).unknownLabel
-            let data = try LabeledDataset.load(paths: validationFiles, textColumns: columns.texts, labelColumn: columns.label)
+            let data = try LabeledInput.load(validationFiles, columns: columns).dataset
             let (calibrated, report) = try calibration.calibrate(storage.contents(), on: data, unknownLabel: unknownLabel,
                                                                  threads: threads.threads)
             try ModelOutput.write(calibrated, to: output)

@@ -30,6 +30,17 @@ struct ByteSize: ExpressibleByArgument, CustomStringConvertible, Equatable {
         self.description = text
     }
 
+    /// The units, for help and error text.
+    static let unitList = "B, KB, MB, GB (powers of 1000) or KiB, MiB, GiB (powers of 1024)"
+
+    /// Parses a `--max-size` value, or says which units are valid.
+    static func parse(_ argument: String) throws -> ByteSize {
+        guard let size = ByteSize(argument: argument) else {
+            throw ValidationError("a size is a positive number with a unit: \(unitList); e.g. 2MB, 500KB, 2MiB")
+        }
+        return size
+    }
+
     init(bytes: Int) {
         self.bytes = bytes
         self.description = "\(bytes)"

@@ -28,11 +28,11 @@ extension SwitchboardCommand {
         @Option(name: [.short, .long], help: ArgumentHelp("Where to write the compact model.", valueName: "small"))
         var output: String
 
-        @Option(help: ArgumentHelp("Bits per weight; only 8 is supported.", valueName: "bits"))
+        @Option(parsing: .unconditional, help: ArgumentHelp("Bits per weight; only 8 is supported.", valueName: "bits"))
         var bits = 8
 
-        @Option(help: ArgumentHelp("Fail unless the compact model is at most this size (2MB, 500KB, 2MiB).",
-                                   valueName: "size"))
+        @Option(help: ArgumentHelp("Fail unless the compact model is at most this size: a number with \(ByteSize.unitList).",
+                                   valueName: "size"), transform: ByteSize.parse)
         var maxSize: ByteSize?
 
         @OptionGroup var format: JSONOption

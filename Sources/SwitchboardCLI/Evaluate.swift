@@ -39,7 +39,7 @@ extension SwitchboardCommand {
         @Option(help: ArgumentHelp("The label of out-of-scope rows (default: the model's).", valueName: "name"))
         var unknownLabel: String?
 
-        @Option(help: ArgumentHelp("Abstain below this top probability (default: the model's calibrated threshold, if any).",
+        @Option(parsing: .unconditional, help: ArgumentHelp("Abstain below this top probability (default: the model's calibrated threshold, if any).",
                                    valueName: "t"))
         var threshold: Float?
 
@@ -54,7 +54,7 @@ extension SwitchboardCommand {
 
         func run() throws {
             let classifier = try Classifier(contentsOf: model)
-            let data = try LabeledDataset.load(paths: testFiles, textColumns: columns.texts, labelColumn: columns.label)
+            let data = try LabeledInput.load(testFiles, columns: columns).dataset
             let evaluation = AbstentionEvaluation.evaluate(
                 classifier, on: data, unknownLabel: unknownLabel ?? classifier.calibration.unknownLabel,
                 threshold: threshold ?? classifier.calibration.threshold, threads: threads.threads)

@@ -31,7 +31,7 @@ extension SwitchboardCommand {
         @Option(help: ArgumentHelp("Explain this label instead of the predicted one.", valueName: "label"))
         var label: String?
 
-        @Option(help: ArgumentHelp("Show the N largest contributions.", valueName: "n"))
+        @Option(parsing: .unconditional, help: ArgumentHelp("Show the N largest contributions.", valueName: "n"))
         var top: Int = 10
 
         @OptionGroup var format: JSONOption

@@ -5,14 +5,16 @@ extension SwitchboardCommand {
     /// `switchboard inspect MODEL`
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Describe a model file: labels, features, size and training metadata.",
+            abstract: "Describe a model file: labels, features, calibration, size and training metadata.",
             discussion: """
-            The whole file is validated first (checksum included). --json prints one object with \
-            model, model_bytes, format_version, labels (names), label_count, features {...}, row_stride, model_bytes, \
-            weight_encoding (float32 or int8), section_bytes {header_labels_metadata, idf, bias, \
-            weights, scales, padding, checksum: bytes, adding up to model_bytes} and metadata \
-            (the training options, as a JSON object; {"text": ...} when the stored text is not \
-            a JSON object).
+            The whole file is validated first (checksum included).
+
+            --json prints one object with model, model_bytes, format_version, labels (names), \
+            label_count, features {...}, calibration ({temperature, threshold, unknown_label}, or \
+            null when the model is not calibrated), row_stride, weight_encoding (float32 or int8), \
+            section_bytes {header_labels_metadata, idf, bias, weights, scales, padding, checksum: \
+            bytes, adding up to model_bytes} and metadata (the training options, as a JSON object; \
+            {"text": ...} when the stored text is not a JSON object).
             """)
 
         @Argument(help: ArgumentHelp("The model file.", valueName: "model"))
@@ -47,6 +49,10 @@ extension SwitchboardCommand {
                 "model": .string(s.source), "model_bytes": .number(s.byteCount),
                 "weight_encoding": .string(s.weightEncoding.rawValue),
                 "section_bytes": .object(sizeRows(s.sizeBreakdown).mapValues(JSON.number)), "metadata": metadata,
+                "calibration": calibration(s).map { c in
+                    ["temperature": .number(c.temperature), "threshold": c.threshold.map { JSON.number($0) } ?? .null,
+                     "unknown_label": .string(c.unknownLabel)]
+                } ?? .null,
             ])
         }
 
@@ -54,6 +60,24 @@ extension SwitchboardCommand {
         static func sizeRows(_ b: ModelSizeBreakdown) -> [String: Int] {
             ["header_labels_metadata": b.header + b.labels + b.metadata, "idf": b.idf, "bias": b.bias,
              "weights": b.weights, "scales": b.scales, "padding": b.padding, "checksum": b.checksum]
+        }
+
+        /// The model's calibration, or nil when its metadata has none.
+        static func calibration(_ s: ModelStorage) -> Calibration? {
+            guard case .object(let metadata)? = JSON.parse(s.metadata), metadata["calibration"] != nil else { return nil }
+            return Calibration.from(metadata: s.metadata)
+        }
+
+        /// The calibration section: what `predict`, `label` and `serve` apply to every query.
+        static func calibrationText(_ s: ModelStorage) -> String {
+            guard let c = calibration(s) else {
+                return "  none: every query with features is answered (calibrate with `switchboard calibrate`)"
+            }
+            let threshold = c.threshold.map {
+                "\(Output.fixed(Double($0))) (queries below it get \"\(c.unknownLabel)\")"
+            } ?? "none (every query is answered)"
+            return Output.table([["  temperature", Output.fixed(Double(c.temperature))], ["  threshold", threshold],
+                                 ["  unknown label", c.unknownLabel]])
         }
 
         static func text(_ s: ModelStorage) -> String {
@@ -74,7 +98,7 @@ extension SwitchboardCommand {
             let sizes = Output.table(parts.map { ["  " + $0.0, Output.bytes($0.1)] })
             let labels = s.labels.map { "  " + $0 }.joined(separator: "\n")
             let metadata = JSON.parse(s.metadata)?.rendered(pretty: true) ?? s.metadata
-            return summary + "\n\nsize breakdown:\n" + sizes + "\n\nlabels:\n" + labels + "\n\nmetadata:\n" + metadata
+            return summary + "\n\ncalibration:\n" + calibrationText(s) + "\n\nsize breakdown:\n" + sizes + "\n\nlabels:\n" + labels + "\n\nmetadata:\n" + metadata
         }
     }
 }

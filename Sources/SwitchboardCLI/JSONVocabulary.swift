@@ -40,12 +40,13 @@ enum JSONVocabulary {
                        "max_epochs": "integer", "best_epoch": "integer", "elapsed_seconds": "number",
                        "weight_encoding": "string", "bucket_bits": "integer"],
             optional: ["validation_accuracy": "number", "validation_example_count": "integer",
-                       "calibration": "@calibration"]),
+                       "calibration": "@calibration", "skipped_row_count": "integer"]),
         "calibration": Shape(
             required: ["temperature": "number", "threshold": "number", "unknown_label": "string",
                        "ece_before": "number", "ece_after": "number", "coverage": "number",
                        "answered_accuracy": "number", "in_scope_accuracy": "number", "unknown_recall": "number?",
-                       "example_count": "integer"]),
+                       "example_count": "integer"],
+            optional: ["warnings": "[string]"]),
         "calibrate": Shape(
             required: ["schema": "integer", "model": "string", "output": "string", "calibration": "@calibration"]),
         "evaluate": Shape(
@@ -66,7 +67,9 @@ enum JSONVocabulary {
             required: ["schema": "integer", "model": "string", "model_bytes": "integer", "format_version": "integer",
                        "labels": "[string]", "label_count": "integer", "features": "@features",
                        "row_stride": "integer", "weight_encoding": "string", "section_bytes": "{integer}",
-                       "metadata": "object"]),
+                       "calibration": "@model_calibration?", "metadata": "object"]),
+        "model_calibration": Shape(
+            required: ["temperature": "number", "threshold": "number?", "unknown_label": "string"]),
         "features": Shape(
             required: ["bucket_bits": "integer", "bucket_count": "integer", "word_ngram_min": "integer",
                        "word_ngram_max": "integer", "char_ngram_min": "integer", "char_ngram_max": "integer",

@@ -22,19 +22,27 @@ extension SwitchboardCommand {
             abstract: "Label a CSV, JSON Lines or text file in bulk.",
             discussion: """
             The format follows INPUT's extension (.csv, .jsonl/.ndjson, else text) unless --format \
-            is given; standard input (INPUT omitted or -) is text unless --format says otherwise. \
-            CSV keeps every column and appends label, confidence (and with --top-k K: label_2, \
-            confidence_2 ... label_K, confidence_K). JSON Lines keeps each object and adds "label", \
-            "confidence" (and "top": the K best as {"label", "confidence"}). An input that already \
-            has one of these columns (CSV header) or members (a JSON object: a bad row) is refused \
-            rather than overwritten: --output-prefix P writes P+label, P+confidence... instead. Text: one query per line in, LABEL<TAB>CONFIDENCE (more pairs with \
-            --top-k) per line out. A row whose top probability is below the threshold, or with no \
-            features, gets the unknown label; its confidence is still the top probability. \
-            Bad rows (wrong field count, invalid UTF-8, empty text, invalid JSON, missing text \
-            field) stop the run with FILE:LINE (exit 1), or with --on-error skip are left out and \
-            reported on stderr. Malformed CSV quoting is always fatal. --output is written to a \
-            temporary file renamed into place at the end, so a failed or interrupted run leaves \
-            no partial file. Progress is shown on stderr when it is a terminal.
+            is given; standard input (INPUT omitted or -) is text unless --format says otherwise.
+
+            CSV keeps every column and appends label, confidence. JSON Lines keeps each object \
+            and adds "label", "confidence" (and "top": the K best as {"label", "confidence"}). \
+            An input that already has one of these columns (CSV header) or members (a JSON \
+            object: a bad row) is refused rather than overwritten: --output-prefix P writes \
+            P+label, P+confidence... instead. Text: one query per line in, \
+            LABEL<TAB>CONFIDENCE per line out, as `predict` prints.
+
+            A row whose top probability is below the threshold, or with no features (empty or \
+            whitespace-only text too), gets the unknown label; its confidence is still the top \
+            probability. --top-k K adds the K ranked labels after the routed one, also for an \
+            abstained row (CSV: label_1, confidence_1 ... label_K, confidence_K; text: K pairs).
+
+            Bad rows (wrong field count, invalid UTF-8, invalid JSON, missing text field) stop \
+            the run with FILE:LINE (exit 1), or with --on-error skip are reported on stderr and \
+            left out (CSV, JSON Lines) or answered with the unknown label and confidence 0 (text, \
+            so output line N answers input line N). Malformed CSV quoting is always fatal.
+
+            --output is written to a temporary file renamed into place at the end: a failed or \
+            interrupted run leaves no partial file. Progress goes to stderr when it is a terminal.
             """)
 
         @Argument(help: ArgumentHelp("The model file.", valueName: "model"))
@@ -62,10 +70,10 @@ extension SwitchboardCommand {
                                    valueName: "prefix"))
         var outputPrefix = ""
 
-        @Option(help: ArgumentHelp("Also output the K most probable labels.", valueName: "k"))
+        @Option(parsing: .unconditional, help: ArgumentHelp("Also output the K most probable labels, after the routed one.", valueName: "k"))
         var topK: Int?
 
-        @Option(help: ArgumentHelp("Abstain below this probability (default: the model's threshold).", valueName: "t"))
+        @Option(parsing: .unconditional, help: ArgumentHelp("Abstain below this probability (default: the model's threshold).", valueName: "t"))
         var threshold: Float?
 
         @Option(help: ArgumentHelp("Label of abstentions (default: the model's, else \"unknown\").", valueName: "name"))
@@ -123,7 +131,7 @@ extension SwitchboardCommand {
                             else { try SystemCalls.writeAll(1, bytes, path: outputName) }
                         },
                         progress: progress.map { p in { p.update(rows: $0) } },
-                        skipped: { progress?.clear(); Output.standardError("switchboard: skipped \($0)") })
+                        skipped: { progress?.clear(); Output.standardError("switchboard: \(skippedWord) \($0)") })
                     try destination?.commit()
                 } catch {
                     progress?.finish()
@@ -132,9 +140,14 @@ extension SwitchboardCommand {
                 }
                 progress?.finish()
                 if summary.skipped > 0 {
-                    Output.standardError("switchboard: skipped \(summary.skipped) bad row\(summary.skipped == 1 ? "" : "s")")
+                    Output.standardError("switchboard: \(skippedWord) \(summary.skipped) bad row\(summary.skipped == 1 ? "" : "s")")
                 }
             }
+        }
+
+        /// What happened to a bad row under --on-error skip: text keeps it as an unknown-label line.
+        private var skippedWord: String {
+            (format ?? inputPath.map(LabelFormat.init(path:)) ?? .text) == .text ? "answered with the unknown label:" : "skipped"
         }
 
         static func sameFile(_ a: String, _ b: String) -> Bool {

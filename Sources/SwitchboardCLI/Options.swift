@@ -38,11 +38,15 @@ struct ColumnOptions: ParsableArguments {
 
 /// `--threads N`.
 struct ThreadOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Worker threads; defaults to the number of active processors.", valueName: "n"))
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .customLong("threads"), parsing: .unconditional,
+            help: ArgumentHelp("Worker threads (default: all cores).", valueName: "n"))
+    var requested: Int?
+
+    /// `--threads`, or the number of active processors.
+    var threads: Int { requested ?? ProcessInfo.processInfo.activeProcessorCount }
 
     func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        if let requested, requested < 1 { throw ValidationError("--threads must be at least 1 (got \(requested))") }
     }
 }
 

@@ -17,14 +17,15 @@ extension SwitchboardCommand {
             discussion: """
             Each TEXT argument is one query (a TEXT that names an existing file is refused: use \
             `label` for files, or `--` before the texts to classify them literally); with no TEXT, every line of standard input is one \
-            query (invalid UTF-8 is replaced with U+FFFD). Prints one line per query, in order: \
-            LABEL<TAB>PROBABILITY (4 decimals), or with --top-k K the K best as LABEL:PROBABILITY \
-            separated by tabs. --json prints one JSON object per line: {"schema", "text", \
-            "label", "confidence", "top": [{"label", "confidence"}]} (confidence: the label's \
-            probability).
-            A query with no features (empty, or only punctuation) has no label: it prints an \
-            empty label with probability 0.0000 (an empty line with --top-k), and in JSON \
-            "label": null, "confidence": null, "top": [].
+            query (invalid UTF-8 is replaced with U+FFFD). Prints one line per query, in order, \
+            as `label` does in text mode: LABEL<TAB>PROBABILITY (4 decimals), where LABEL is the \
+            unknown label when the top probability is below the threshold (the model's, or \
+            --threshold) or the query has no features (empty, whitespace or punctuation only); \
+            PROBABILITY is the top probability either way. With --top-k K, K more pairs follow: \
+            the ranked labels, also for an abstained query (none without features).
+
+            --json: one object per line: {"schema", "text", "label", "confidence", "abstained", \
+            "top": [{"label", "confidence"}]}; "top" holds the K ranked labels (1 without --top-k).
             """)
 
         @Argument(help: ArgumentHelp("The model file.", valueName: "model"))
@@ -33,13 +34,21 @@ extension SwitchboardCommand {
         @Argument(help: ArgumentHelp("Texts to label (default: one per line of standard input).", valueName: "text"))
         var texts: [String] = []
 
-        @Option(help: ArgumentHelp("Show the K most probable labels of each query.", valueName: "k"))
+        @Option(parsing: .unconditional, help: ArgumentHelp("Also show the K most probable labels of each query.", valueName: "k"))
         var topK: Int?
+
+        @Option(parsing: .unconditional, help: ArgumentHelp("Abstain below this probability (default: the model's threshold).", valueName: "t"))
+        var threshold: Float?
+
+        @Option(help: ArgumentHelp("Label of abstentions (default: the model's, else \"unknown\").", valueName: "name"))
+        var unknownLabel: String?
 
         @OptionGroup var format: JSONOption
 
         func validate() throws {
             if let topK, topK < 1 { throw ValidationError("--top-k must be at least 1") }
+            if let threshold, !(threshold >= 0 && threshold <= 1) { throw ValidationError("--threshold must be in [0, 1]") }
+            if unknownLabel?.isEmpty == true { throw ValidationError("--unknown-label must not be empty") }
             // After `--` every TEXT is literal; without it, a TEXT naming a file is most likely a mistake.
             if !CommandLine.arguments.contains("--"), let file = texts.first(where: Self.isRegularFile) {
                 throw ValidationError("TEXT '\(file)': that's a file; use `label` (switchboard label \(model) \(file)), "
@@ -55,7 +64,8 @@ extension SwitchboardCommand {
 
         func run() throws {
             let classifier = try Classifier(contentsOf: model)
-            var printer = QueryPrinter(classifier: classifier, topK: topK, json: format.json)
+            var printer = QueryPrinter(classifier: classifier, topK: topK, threshold: threshold,
+                                       unknownLabel: unknownLabel ?? classifier.calibration.unknownLabel, json: format.json)
             if texts.isEmpty {
                 try StandardInput.forEachLineBatch { lines in
                     for line in lines { try printer.answer(line) }
@@ -73,32 +83,34 @@ extension SwitchboardCommand {
 struct QueryPrinter {
     let classifier: Classifier
     let topK: Int?
+    /// Abstain below this probability; nil: the model's threshold.
+    let threshold: Float?
+    let unknownLabel: String
     let json: Bool
     let scratch = FeatureScratch()
     var output = OutputBuffer()
 
-    /// Labels `text` and buffers its output line.
+    /// Answers `text` (`Classifier.answer`, the rule `label` applies) and buffers its line.
     mutating func answer(_ text: String) throws {
-        if topK == nil && !json {
-            let p = classifier.predict(text, scratch: scratch)
-            let label = p.labelIndex >= 0 ? classifier.labels[p.labelIndex] : ""
-            return try output.line(label + "\t" + Output.fixed(Double(p.probability)))
-        }
-        let top = classifier.rankedHypotheses(for: text, maximumCount: topK ?? 1, scratch: scratch)
-        try output.line(json ? jsonLine(text, top) : textLine(top))
+        let answer = classifier.answer(text, threshold: threshold, topK: json ? (topK ?? 1) : (topK ?? 0),
+                                       scratch: scratch)
+        let label = answer.labelIndex.map { classifier.labels[$0] } ?? unknownLabel
+        try output.line(json ? jsonLine(text, label, answer) : textLine(label, answer))
     }
 
-    private func textLine(_ top: [LabelHypothesis]) -> String {
-        top.map { "\($0.label):\(Output.fixed($0.probability))" }.joined(separator: "\t")
+    private func textLine(_ label: String, _ answer: RoutedAnswer) -> String {
+        var fields = [label, Output.fixed(Double(answer.confidence))]
+        for h in answer.ranked { fields += [h.label, Output.fixed(h.probability)] }
+        return fields.joined(separator: "\t")
     }
 
-    private func jsonLine(_ text: String, _ top: [LabelHypothesis]) -> String {
-        let best = top.first
+    private func jsonLine(_ text: String, _ label: String, _ answer: RoutedAnswer) -> String {
         let value = JSONVocabulary.document([
             "text": .string(text),
-            "label": best.map { .string($0.label) } ?? .null,
-            "confidence": best.map { .number(Float($0.probability)) } ?? .null,
-            "top": .array(top.map { ["label": .string($0.label), "confidence": .number(Float($0.probability))] }),
+            "label": .string(label),
+            "confidence": .number(answer.confidence),
+            "abstained": .bool(answer.abstained),
+            "top": .array(answer.ranked.map { ["label": .string($0.label), "confidence": .number(Float($0.probability))] }),
         ])
         return value.rendered()
     }

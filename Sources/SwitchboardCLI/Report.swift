@@ -32,7 +32,7 @@ extension SwitchboardCommand {
         @Option(help: ArgumentHelp("The label of out-of-scope rows (default: the model's).", valueName: "name"))
         var unknownLabel: String?
 
-        @Option(help: ArgumentHelp("Abstain below this top probability (default: the model's calibrated threshold, if any).",
+        @Option(parsing: .unconditional, help: ArgumentHelp("Abstain below this top probability (default: the model's calibrated threshold, if any).",
                                    valueName: "t"))
         var threshold: Float?
 
@@ -51,7 +51,7 @@ extension SwitchboardCommand {
         func run() throws {
             try OutputCheck.writable(output)
             let classifier = try Classifier(contentsOf: model)
-            let data = try LabeledDataset.load(paths: testFiles, textColumns: columns.texts, labelColumn: columns.label)
+            let data = try LabeledInput.load(testFiles, columns: columns).dataset
             let figures: [(String, String)]
             do { figures = try bench.map { path throws(ReportError) in try BenchFigures.load(path: path) } ?? [] } catch {
                 throw CLIError(error.description)

@@ -29,27 +29,31 @@ extension SwitchboardCommand {
         @Option(help: "Address to listen on.")
         var host = "127.0.0.1"
 
-        @Option(help: "Port to listen on (0: any free port).")
+        @Option(parsing: .unconditional, help: "Port to listen on (0: any free port).")
         var port = 8080
 
-        @Option(help: ArgumentHelp("Event-loop threads.", valueName: "n"))
-        var threads = ProcessInfo.processInfo.activeProcessorCount
+        @Option(name: .customLong("threads"), parsing: .unconditional,
+                help: ArgumentHelp("Event-loop threads (default: all cores).", valueName: "n"))
+        var requestedThreads: Int?
 
-        @Option(help: ArgumentHelp("Largest request body in bytes (413 beyond).", valueName: "bytes"))
+        /// `--threads`, or the number of active processors.
+        var threads: Int { requestedThreads ?? ProcessInfo.processInfo.activeProcessorCount }
+
+        @Option(parsing: .unconditional, help: ArgumentHelp("Largest request body in bytes (413 beyond).", valueName: "bytes"))
         var maxBody = 1 << 20
 
-        @Option(help: ArgumentHelp("Most texts per batch request (413 beyond).", valueName: "n"))
+        @Option(parsing: .unconditional, help: ArgumentHelp("Most texts per batch request (413 beyond).", valueName: "n"))
         var maxBatch = 1000
 
-        @Option(help: ArgumentHelp("Close a keep-alive connection idle this long.", valueName: "seconds"))
+        @Option(parsing: .unconditional, help: ArgumentHelp("Close a keep-alive connection idle this long.", valueName: "seconds"))
         var idleTimeout = 60.0
 
-        @Option(help: ArgumentHelp("Close a connection that sends nothing for this long.", valueName: "seconds"))
+        @Option(parsing: .unconditional, help: ArgumentHelp("Close a connection that sends nothing for this long.", valueName: "seconds"))
         var readTimeout = 10.0
 
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
-            guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+            guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
             guard maxBody >= 1, maxBatch >= 1 else { throw ValidationError("--max-body and --max-batch must be at least 1") }
             guard idleTimeout > 0, readTimeout > 0 else { throw ValidationError("timeouts must be positive") }
         }

@@ -1,4 +1,5 @@
 import SwitchboardData
+import SwitchboardLabeling
 import ArgumentParser
 import Foundation
 import Switchboard
@@ -31,16 +32,16 @@ struct NGramRange: ExpressibleByArgument, CustomStringConvertible {
 struct HyperparameterOptions: ParsableArguments {
     private static let defaults = TrainingParameters()
 
-    @Option(help: ArgumentHelp("Maximum passes over the training data.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Maximum passes over the training data.", valueName: "n"))
     var epochs = defaults.epochs
 
-    @Option(help: ArgumentHelp("Initial SGD step size (decays linearly to 0).", valueName: "rate"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Initial SGD step size (decays linearly to 0).", valueName: "rate"))
     var learningRate = defaults.learningRate
 
-    @Option(name: .customLong("l2"), help: ArgumentHelp("L2 penalty (weight decay); 0 disables it.", valueName: "penalty"))
+    @Option(name: .customLong("l2"), parsing: .unconditional, help: ArgumentHelp("L2 penalty (weight decay); 0 disables it.", valueName: "penalty"))
     var l2 = defaults.l2
 
-    @Option(help: ArgumentHelp("Hash features into 2^bits buckets (\(FeatureConfiguration.bucketBitsRange); default: \(defaults.features.bucketBits), or what fits --max-size).", valueName: "bits"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Hash features into 2^bits buckets (\(FeatureConfiguration.bucketBitsRange); default: \(defaults.features.bucketBits), or what fits --max-size).", valueName: "bits"))
     var bucketBits: Int?
 
     @Option(name: .customLong("word-ngrams"), help: ArgumentHelp("Word n-gram lengths, MIN-MAX; 0 disables.", valueName: "min-max"))
@@ -61,11 +62,27 @@ struct HyperparameterOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Loss weight per class: none, or balanced (rare labels count more).", valueName: "mode"))
     var classWeighting = defaults.classWeighting
 
-    @Option(help: ArgumentHelp("Hold out this fraction of TRAIN.csv for early stopping when --validation is not given (default: \(defaults.validationFraction)).", valueName: "f"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Hold out this fraction of TRAIN.csv for early stopping when --validation is not given (default: \(defaults.validationFraction)).", valueName: "f"))
     var validationFraction: Double?
 
-    @Option(help: ArgumentHelp("Stop after this many epochs without better validation accuracy.", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Stop after this many epochs without better validation accuracy.", valueName: "n"))
     var patience = defaults.patience
+
+    /// Out-of-range numbers, named by their option (negative ones reach here since the options
+    /// parse unconditionally).
+    func validate() throws {
+        if epochs < 1 { throw ValidationError("--epochs must be at least 1 (got \(epochs))") }
+        if !(learningRate > 0) { throw ValidationError("--learning-rate must be greater than 0 (got \(learningRate))") }
+        if !(l2 >= 0) { throw ValidationError("--l2 must be at least 0 (got \(l2))") }
+        if patience < 1 { throw ValidationError("--patience must be at least 1 (got \(patience))") }
+        if let f = validationFraction, !(f >= 0 && f < 1) {
+            throw ValidationError("--validation-fraction must be at least 0 and below 1 (got \(f))")
+        }
+        let bits = FeatureConfiguration.bucketBitsRange
+        if let b = bucketBits, !bits.contains(b) {
+            throw ValidationError("--bucket-bits must be at least \(bits.lowerBound) and at most \(bits.upperBound) (got \(b))")
+        }
+    }
 
     /// These settings as training parameters.
     func parameters(seed: UInt64, threads: Int) -> TrainingParameters {
@@ -86,6 +103,19 @@ struct HyperparameterOptions: ParsableArguments {
     }
 }
 
+/// Where and how `train` writes the model.
+struct TrainOutput: ParsableArguments {
+    @Option(name: [.short, .long], help: ArgumentHelp("Where to write the model.", valueName: "model"))
+    var output: String
+
+    @Flag(help: "Write int8 weights (format version 2): a quarter of the float model's size, same accuracy.")
+    var compact = false
+
+    @Option(help: ArgumentHelp("Write an int8 model of at most this size (a number with \(ByteSize.unitList)) with the most buckets that fit; implies --compact.",
+                               valueName: "size"), transform: ByteSize.parse)
+    var maxSize: ByteSize?
+}
+
 extension SwitchboardCommand {
     /// `switchboard train TRAIN.csv --output MODEL ...`
     struct Train: ParsableCommand {
@@ -98,35 +128,40 @@ extension SwitchboardCommand {
             differ only by case, and counts labels that had surrounding spaces. Before training a \
             model over 1 GB, a warning gives its size, the memory needed and the --bucket-bits or \
             --max-size that keep it under 1 GB.
-            Writes the model atomically (a new file renamed into place). When stderr is a terminal, \
-            prints one progress line per epoch to stderr. --json prints one JSON object \
-            (see `switchboard json-schema` and the README): output, output_bytes, example_count, \
-            labels, label_count, epochs_run, max_epochs, best_epoch, elapsed_seconds, and \
-            validation_accuracy / validation_example_count when there is validation data.
-            Calibration (--calibrate, implied by --unknown-label / --target-precision / \
-            --target-coverage; needs --validation): after training, fits the temperature and the \
-            abstention threshold on the validation files exactly as `switchboard calibrate` does, \
-            and writes the calibrated model; JSON then adds "calibration" (the object calibrate prints under that name). \
-            Rows with the unknown label are left out of early stopping. --validation may be \
-            repeated (e.g. val.csv and oos_val.csv); the files are concatenated.
-            Compact models: --compact writes int8 weights (as `switchboard compress`, after any \
-            calibration); --max-size SIZE (2MB, 500KB, 2MiB; MB = 1e6 bytes) implies it and, before \
-            training, lowers the bucket bits to the largest that fit (an explicit --bucket-bits that \
-            does not fit is a usage error). JSON adds weight_encoding and bucket_bits.
+
+            Writes the model atomically (a new file renamed into place); progress lines go to \
+            stderr when it is a terminal. Rows whose text is empty, or has no features after \
+            normalization, are left out and listed (FILE:LINE) on stderr.
+
+            Early stopping: on --validation files (concatenated; may be repeated), else on a \
+            --validation-fraction of TRAIN.csv. The epoch with the best validation accuracy is \
+            kept, ties going to the lower validation loss.
+
+            Calibration (--calibrate, implied by --unknown-label, --target-precision and \
+            --target-coverage; needs --validation) fits the temperature and threshold as \
+            `switchboard calibrate` does. Unknown-label rows are left out of early stopping.
+
+            Compact models: --compact writes int8 weights; --max-size implies it and lowers \
+            the bucket bits to the largest that fit.
+
+            --json prints one object (see `switchboard json-schema` and the README): output, \
+            output_bytes, example_count, labels, label_count, epochs_run, max_epochs, best_epoch, \
+            elapsed_seconds, skipped_row_count, weight_encoding, bucket_bits, validation_accuracy \
+            and validation_example_count (with validation data), calibration (when calibrating).
             """)
 
         @Argument(help: ArgumentHelp("Training data: CSV files with a header row (concatenated).", valueName: "train.csv"))
         var trainingFiles: [String]
 
-        @Option(name: [.short, .long], help: ArgumentHelp("Where to write the model.", valueName: "model"))
-        var output: String
+        // Required first: a titled group is shown before the untitled OPTIONS section.
+        @OptionGroup(title: "Output") var destination: TrainOutput
 
-        @Flag(help: "Write int8 weights (format version 2): a quarter of the float model's size, same accuracy.")
-        var compact = false
-
-        @Option(help: ArgumentHelp("Write an int8 model of at most this size (2MB, 500KB, 2MiB) with the most buckets that fit; implies --compact.",
-                                   valueName: "size"))
-        var maxSize: ByteSize?
+        /// `--output`.
+        var output: String { destination.output }
+        /// `--compact`.
+        var compact: Bool { destination.compact }
+        /// `--max-size`.
+        var maxSize: ByteSize? { destination.maxSize }
 
         @Option(parsing: .singleValue,
                 help: ArgumentHelp("Validation CSV for early stopping (same columns); may be repeated.", valueName: "val.csv"))
@@ -139,8 +174,12 @@ extension SwitchboardCommand {
 
         @OptionGroup var columns: ColumnOptions
 
-        @Option(help: ArgumentHelp("Seed for shuffling and the held-out split.", valueName: "n"))
+        @Option(parsing: .unconditional, help: ArgumentHelp("Seed for shuffling and the held-out split.", valueName: "n"))
         var seed = TrainingParameters().seed
+
+        @Option(help: ArgumentHelp("Bad rows (wrong field count, empty label): fail (stop, exit 1) or skip (leave out, list on stderr). Rows with empty text are always left out and listed.",
+                                   valueName: "fail|skip"))
+        var onError = BadRowPolicy.fail
 
         @OptionGroup var threads: ThreadOptions
         @OptionGroup var format: JSONOption
@@ -148,6 +187,8 @@ extension SwitchboardCommand {
 
         func validate() throws {
             if trainingFiles.isEmpty { throw ValidationError("give at least one training file") }
+            try threads.validate()  // the options' own messages first
+            try hyperparameters.validate()
             if !validation.isEmpty && hyperparameters.validationFraction != nil {
                 throw ValidationError("--validation and --validation-fraction cannot be used together")
             }
@@ -166,10 +207,12 @@ extension SwitchboardCommand {
             try OutputCheck.writable(output)
             let clock = ContinuousClock()
             let start = clock.now
-            let data = try LabeledDataset.load(paths: trainingFiles, textColumns: columns.texts, labelColumn: columns.label)
+            let features = hyperparameters.parameters(seed: seed, threads: threads.threads).features
+            let (data, skipped) = try LabeledInput.load(trainingFiles, columns: columns, skipBadRows: onError == .skip,
+                                                         features: features)
             Self.warnAboutLabels(data)
             let held = validation.isEmpty ? nil
-                : try LabeledDataset.load(paths: validation, textColumns: columns.texts, labelColumn: columns.label)
+                : try LabeledInput.load(validation, columns: columns, skipBadRows: onError == .skip).dataset
             let unknownLabel = calibration.unknownLabel ?? Calibration().unknownLabel
             // Early stopping judges the labels the model can learn: unknown-label rows only when calibrating.
             let stopping = held.map { h in
@@ -196,6 +239,7 @@ extension SwitchboardCommand {
             let seconds = (clock.now - start) / .seconds(1)
             if format.json {
                 var object = summaryJSON(report, labels: Set(data.labels).sorted(), bytes: bytes, seconds: seconds)
+                object["skipped_row_count"] = .number(skipped)
                 object["weight_encoding"] = .string(contents.weightEncoding.rawValue)
                 object["bucket_bits"] = .number(contents.features.bucketBits)
                 if let calibrated { object["calibration"] = CalibrationOptions.json(calibrated) }
@@ -213,6 +257,7 @@ extension SwitchboardCommand {
             { r in
                 var line = "epoch \(r.epoch)/\(parameters.epochs)  loss \(Output.fixed(r.loss))"
                 if let a = r.validationAccuracy { line += "  validation accuracy \(Output.fixed(a))" }
+                if let l = r.validationLoss { line += "  loss \(Output.fixed(l))" }
                 Output.standardError(line + "  \(Output.fixed(r.seconds, 2))s")
             }
         }

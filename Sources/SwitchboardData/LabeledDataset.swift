@@ -113,8 +113,8 @@ struct CSVColumnReader {
     let columns: CSVHeader
 
     /// Streams the data rows of `path` through `body`; errors for an empty file, unknown
-    /// columns, ragged rows and a header without rows.
-    static func read(path: String, columns: [ColumnSelector],
+    /// columns, ragged rows (passed to `raggedRow` instead when given) and a header without rows.
+    static func read(path: String, columns: [ColumnSelector], raggedRow: ((CSVError) throws -> Void)? = nil,
                      _ body: (CSVColumnReader, CSVRecord) throws -> Void) throws {
         var reader: CSVColumnReader?
         var rowCount = 0, headerLine = 0
@@ -125,7 +125,10 @@ struct CSVColumnReader {
                 return
             }
             if let problem = reader.columns.widthProblem(record) {
-                throw CSVError(file: path, line: record.line, message: problem)
+                let error = CSVError(file: path, line: record.line, message: problem)
+                guard let raggedRow else { throw error }
+                rowCount += 1
+                return try raggedRow(error)
             }
             try body(reader, record)
             rowCount += 1

@@ -4,12 +4,13 @@ import Dispatch
 import Foundation
 import Switchboard
 
-/// What batch labeling does with a row it cannot label (wrong field count, invalid UTF-8, empty
-/// text, invalid JSON, missing text field).
+/// What batch labeling does with a row it cannot label (wrong field count, invalid UTF-8,
+/// invalid JSON, missing text field). Empty text is not a bad row: it gets the unknown label.
 public enum BadRowPolicy: String, Sendable, CaseIterable {
     /// Stop at the first bad row: rows before it are written, then a `CSVError` names its line.
     case fail
-    /// Leave the row out of the output, report it, and go on.
+    /// Report the row and go on: CSV and JSON Lines leave it out of the output; text answers
+    /// it with the unknown label (confidence 0), so output lines stay aligned with input lines.
     case skip
 }
 
@@ -23,8 +24,8 @@ public struct BatchLabelOptions: Sendable {
     public var extraTextColumns: [ColumnSelector] = []
     /// JSON Lines: the member holding the text.
     public var textField = "text"
-    /// Also output the K most probable labels (CSV: `label_2, confidence_2...`; text: more
-    /// pairs; JSON Lines: a `top` array of the K best). Nil: only the label.
+    /// Also output the K most probable labels after the routed one, also for abstentions (CSV:
+    /// `label_1, confidence_1 ...`; text: K more pairs; JSON Lines: `top`). Nil: routed only.
     public var topK: Int?
     /// Abstain below this top probability instead of the model's calibration threshold.
     public var threshold: Float?

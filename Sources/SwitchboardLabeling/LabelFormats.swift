@@ -66,9 +66,10 @@ struct LabelWriter: Sendable {
 
     var unknown: Int { encoded.count - 1 }
 
-    /// The CSV columns appended to the header: label, confidence, then label_2, confidence_2...
+    /// The CSV columns appended to the header: the routed label and its confidence, then with
+    /// `topK` the ranked labels label_1, confidence_1 ... label_K, confidence_K.
     var csvColumns: [String] {
-        (["label", "confidence"] + (2..<max(2, (topK ?? 1) + 1)).flatMap { ["label_\($0)", "confidence_\($0)"] })
+        (["label", "confidence"] + (1..<((topK ?? 0) + 1)).flatMap { ["label_\($0)", "confidence_\($0)"] })
             .map { prefix + $0 }
     }
 
@@ -101,7 +102,7 @@ struct LabelWriter: Sendable {
         out.append(contentsOf: encoded[label])
         out.append(separator)
         FastFormat.appendFixed4(confidence, to: &out)
-        for rank in 1..<(topK ?? 1) {  // the runners-up; empty cells when there are fewer
+        for rank in 0..<(topK ?? 0) {  // the ranked labels; empty cells when there are fewer (no features)
             out.append(separator)
             if rank < hypotheses.count { out.append(contentsOf: encoded[labelIndex[hypotheses[rank].label] ?? unknown]) }
             out.append(separator)
@@ -111,23 +112,15 @@ struct LabelWriter: Sendable {
         return label == unknown ? .abstained : .labeled
     }
 
-    /// The routed label (`unknown` below the threshold or without features) and the top
-    /// probability; with `topK`, also the ranked hypotheses.
+    /// The routed label (`unknown` below the threshold or without features, by
+    /// `Classifier.answer`'s rule) and the top probability; with `topK`, also the ranked
+    /// hypotheses.
     @inline(__always)
     private func classify(_ text: String, _ scratch: FeatureScratch,
                           _ hypotheses: inout [LabelHypothesis]) -> (label: Int, confidence: Float) {
-        let best: Int, p: Float
-        if let topK {
-            hypotheses = classifier.rankedHypotheses(for: text, maximumCount: topK, scratch: scratch)
-            guard let first = hypotheses.first else { return (unknown, 0) }
-            (best, p) = (labelIndex[first.label] ?? unknown, Float(first.probability))
-        } else {
-            let prediction = classifier.predict(text, scratch: scratch)
-            guard prediction.labelIndex >= 0 else { return (unknown, 0) }
-            (best, p) = (prediction.labelIndex, prediction.probability)
-        }
-        if let threshold, p < threshold { return (unknown, p) }
-        return (best, p)
+        let answer = classifier.answer(text, threshold: threshold, topK: topK ?? 0, scratch: scratch)
+        if topK != nil { hypotheses = answer.ranked }
+        return (answer.labelIndex ?? unknown, answer.confidence)
     }
 
     /// Parses a JSON Lines object, labels its text field and appends the object with `label`,
@@ -141,8 +134,8 @@ struct LabelWriter: Sendable {
         guard let object = parsed as? [String: Any] else { return .problem("not a JSON object") }
         guard let value = object[textField] else { return .problem("no \"\(textField)\" field") }
         guard let text = value as? String else { return .problem("field \"\(textField)\" is not a string") }
+        // Empty or whitespace-only text has no features: it gets the unknown label.
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.isEmpty { return .problem("empty \"\(textField)\"") }
         if let taken = jsonMembers.first(where: { object[$0] != nil }) { return .problem(collision(taken, kind: "member")) }
         let (label, confidence) = classify(trimmed, scratch, &hypotheses)
         if line.last != UInt8(ascii: "}") {
@@ -229,13 +222,14 @@ final class LineInput: LabelInput {
             start = lineEnd + 1
             if !valid && !CSVBytes.isValidUTF8(content) {
                 try run.problem(line: line, "invalid UTF-8")
+                // Text under .skip: the line is answered with the unknown label, so output line
+                // N still answers input line N.
+                if !json { try run.add { $0.append(line: line, payload: UnsafeBufferPointer(rebasing: content[0..<0]), text: 0..<0) } }
                 continue
             }
             let text = CSVBytes.trimmedRange(content)
-            if text.isEmpty {
-                if !json { try run.problem(line: line, "empty text") }  // JSON Lines: blank lines are ignored
-                continue
-            }
+            // Blank lines: JSON Lines ignores them; text answers them with the unknown label.
+            if text.isEmpty && json { continue }
             let payload = UnsafeBufferPointer(rebasing: content[text])
             try run.add { $0.append(line: line, payload: payload, text: json ? 0..<0 : 0..<payload.count) }
         }
@@ -300,9 +294,9 @@ final class CSVInput: LabelInput {
         }
         guard let header else { return try readHeader(record, run) }
         if let problem = header.row.widthProblem(record) { return try run.problem(line: record.line, problem) }
+        // An empty text field has no features: the row gets the unknown label.
         guard header.texts.count > 1 else {
             let text = CSVBytes.trimmedRange(record.bytes(at: header.texts[0]))
-            if text.isEmpty { return try run.problem(line: record.line, "empty \(header.name) (column \(header.texts[0]))") }
             return try run.add { $0.append(record, textField: header.texts[0], text: text) }
         }
         var joined: [UInt8] = []
@@ -313,7 +307,6 @@ final class CSVInput: LabelInput {
             if !joined.isEmpty { joined.append(CSVBytes.lf) }
             joined.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[range]))
         }
-        if joined.isEmpty { return try run.problem(line: record.line, "empty \(header.name) (every text column)") }
         try run.add { $0.append(record, joinedText: joined) }
     }
 

@@ -107,11 +107,10 @@ enum ClassifyAPI {
 
     /// The answer to `text`, computed exactly as `predict` computes it (same calls, same model).
     static func classify(_ text: String, with classifier: Classifier, options: Options, scratch: FeatureScratch) -> ClassifyResult {
-        let top = classifier.rankedHypotheses(for: text, maximumCount: options.topK, scratch: scratch)
-        // What `routedLabel(for:)` answers, without scoring the text twice: its probability is
-        // `softmaxTop2`'s 1/sum, bit for bit the top hypothesis's (same sum, same order, exp(0) = 1).
-        let best = top.first.map { Prediction(labelIndex: 0, probability: Float($0.probability), runnerUpProbability: 0) }
-        let routed = best.map { classifier.calibration.answers($0) } == true ? top[0].label : classifier.calibration.unknownLabel
+        // `Classifier.answer`: the routing rule of `predict` and `label`.
+        let answer = classifier.answer(text, topK: options.topK, scratch: scratch)
+        let top = answer.ranked
+        let routed = answer.labelIndex.map { classifier.labels[$0] } ?? classifier.calibration.unknownLabel
         var explanation: Explanation?
         if options.explain, let best = top.first {
             explanation = try? classifier.explanation(for: text, label: best.label).keepingTop(Options.explanationTerms)

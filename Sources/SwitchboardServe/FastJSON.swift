@@ -18,8 +18,8 @@ enum FastJSON {
             if i > 0 { out.append(0x2C) }
             out.append(contentsOf: #"{"label":"#.utf8)
             string(ranked.label, into: &out)
-            out.append(contentsOf: #","probability":"#.utf8)
-            number(ranked.probability, into: &out)
+            out.append(contentsOf: #","confidence":"#.utf8)
+            number(ranked.confidence, into: &out)
             out.append(0x7D)
         }
         out.append(contentsOf: "]}".utf8)

@@ -149,12 +149,12 @@ private func lines(_ text: String) -> [Substring] {
             #expect(out.count == 3)
             #expect(out.first?.hasPrefix("music\t") == true)
             #expect(out.dropFirst().first?.hasPrefix("weather\t") == true)
-            #expect(out.last == "\t0.0000") // no features: empty label
+            #expect(out.last == "unknown\t0.0000") // no features: the unknown label, as `label` answers
             let probability = out.first.flatMap { $0.split(separator: "\t").last }.map(String.init)
             #expect(probability?.count == 6) // 4 decimals
             let top = try run(["predict", model, "--top-k", "2", "hello friend"])
-            #expect(lines(top.stdout).first?.split(separator: "\t").count == 2)
-            #expect(lines(top.stdout).first?.hasPrefix("greeting:") == true)
+            #expect(lines(top.stdout).first?.split(separator: "\t").count == 6)  // routed pair, then 2 ranked
+            #expect(lines(top.stdout).first?.hasPrefix("greeting\t0.") == true)
         }
     }
 
@@ -166,10 +166,10 @@ private func lines(_ text: String) -> [Substring] {
             #expect(r.status == 0, "\(r.stderr)")
             let objects = try lines(r.stdout).map { try jsonObject(String($0)) }
             #expect(objects.count == 4)
-            #expect(objects.map { $0["label"] as? String } == ["greeting", "weather", nil, "music"])
+            #expect(objects.map { $0["label"] as? String } == ["greeting", "weather", "unknown", "music"])
             #expect(objects[0]["text"] as? String == "good morning")
             #expect((objects[1]["text"] as? String)?.contains("\u{FFFD}") == true)
-            #expect(objects[2]["label"] is NSNull)
+            #expect(objects[2]["abstained"] as? Bool == true && objects[0]["abstained"] as? Bool == false)
             #expect((objects[0]["top"] as? [[String: Any]])?.count == 3)
             #expect((objects[2]["top"] as? [Any])?.isEmpty == true)
         }

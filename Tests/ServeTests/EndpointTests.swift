@@ -17,13 +17,13 @@ import Testing
         let top = try #require(o["top"] as? [[String: Any]])
         #expect(top.count == 1)
         #expect(top.first?["label"] as? String == o["label"] as? String)
-        #expect(top.first?["probability"] as? Double == o["confidence"] as? Double)
+        #expect(top.first?["confidence"] as? Double == o["confidence"] as? Double)
         let routed = try #require(o["routed"] as? String)
         #expect(routed == o["label"] as? String || routed == "unknown")
 
         let three = try server.classify("I was charged twice this month", query: "?top_k=3").json
         let ranked = try #require(three["top"] as? [[String: Any]])
-        let probabilities = ranked.compactMap { $0["probability"] as? Double }
+        let probabilities = ranked.compactMap { $0["confidence"] as? Double }
         #expect(ranked.count == 3 && probabilities.count == 3)
         #expect(probabilities == probabilities.sorted(by: >))
         #expect(Set(ranked.compactMap { $0["label"] as? String }).count == 3)
@@ -185,9 +185,9 @@ import Testing
             let expected = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
             let got = try server.classify(text, query: "?top_k=3").json
             #expect(got["label"] as? String == expected["label"] as? String, "\(text)")
-            #expect((got["confidence"] as? Double).map(Float.init) == (expected["probability"] as? Double).map(Float.init))
-            let a = (got["top"] as? [[String: Any]] ?? []).map { "\($0["label"] ?? "")=\(Float($0["probability"] as? Double ?? -1))" }
-            let b = (expected["top"] as? [[String: Any]] ?? []).map { "\($0["label"] ?? "")=\(Float($0["probability"] as? Double ?? -1))" }
+            #expect((got["confidence"] as? Double).map(Float.init) == (expected["confidence"] as? Double).map(Float.init))
+            let a = (got["top"] as? [[String: Any]] ?? []).map { "\($0["label"] ?? "")=\(Float($0["confidence"] as? Double ?? -1))" }
+            let b = (expected["top"] as? [[String: Any]] ?? []).map { "\($0["label"] ?? "")=\(Float($0["confidence"] as? Double ?? -1))" }
             #expect(a == b, "\(text)")
         }
     }

@@ -116,10 +116,27 @@ private func fixed4(_ p: Float) -> String {
     @Test func csvTopKColumnsAndTextColumnByIndex() throws {
         let (out, _, _) = try label("q,id\nhello friend,1\n!!!,2\n", options(.csv) { $0.topK = 3; $0.textColumn = .index(0) })
         let table = try TestCSV.parseTable(bytes: Array(out.utf8), file: "out")
-        #expect(table.header == ["q", "id", "label", "confidence", "label_2", "confidence_2", "label_3", "confidence_3"])
+        #expect(table.header == ["q", "id", "label", "confidence", "label_1", "confidence_1", "label_2", "confidence_2",
+                                 "label_3", "confidence_3"])
         let ranked = model.rankedHypotheses(for: "hello friend", maximumCount: 3, scratch: FeatureScratch())
-        #expect(table.rows[0] == ["hello friend", "1"] + ranked.flatMap { [$0.label, fixed4(Float($0.probability))] })
-        #expect(table.rows[1] == ["!!!", "2", "unknown", "0.0000", "", "", "", ""])  // no features
+        let pairs = ranked.flatMap { [$0.label, fixed4(Float($0.probability))] }
+        #expect(table.rows[0] == ["hello friend", "1"] + pairs.prefix(2) + pairs)  // routed, then ranked
+        #expect(table.rows[1] == ["!!!", "2", "unknown", "0.0000", "", "", "", "", "", ""])  // no features
+    }
+
+    @Test func abstainedRowsKeepTheirRankedLabels() throws {
+        // Routed to the unknown label by the threshold, a row still lists its best labels.
+        let ranked = model.rankedHypotheses(for: "hello friend", maximumCount: 2, scratch: FeatureScratch())
+        let pairs = ranked.map { "\($0.label)\t\(fixed4(Float($0.probability)))" }.joined(separator: "\t")
+        let (text, _, _) = try label("hello friend\n", options(.text) { $0.topK = 2; $0.threshold = 1 })
+        #expect(text == "unknown\t\(fixed4(Float(ranked[0].probability)))\t\(pairs)\n")
+        let (csv, _, _) = try label("text\nhello friend\n", options(.csv) { $0.topK = 2; $0.threshold = 1 })
+        let row = try TestCSV.parseTable(bytes: Array(csv.utf8), file: "out").rows[0]
+        #expect(row[1] == "unknown" && row[3] == ranked[0].label && row[5] == ranked[1].label)
+        let (json, _, _) = try label("{\"text\":\"hello friend\"}\n", options(.jsonl) { $0.topK = 2; $0.threshold = 1 })
+        let object = try #require(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let top = try #require(object["top"] as? [[String: Any]])
+        #expect(object["label"] as? String == "unknown" && top.map { $0["label"] as? String } == ranked.map(\.label))
     }
 
     @Test func textFormat() throws {
@@ -133,7 +150,8 @@ private func fixed4(_ p: Float) -> String {
         #expect(bom == (try label("hello friend\n", options(.text))).0)
         let (top, _, _) = try label("hello friend\n", options(.text) { $0.topK = 2 })
         let ranked = model.rankedHypotheses(for: "hello friend", maximumCount: 2, scratch: FeatureScratch())
-        #expect(top == ranked.map { "\($0.label)\t\(fixed4(Float($0.probability)))" }.joined(separator: "\t") + "\n")
+        let pairs = ranked.map { "\($0.label)\t\(fixed4(Float($0.probability)))" }.joined(separator: "\t")
+        #expect(top == "\(ranked[0].label)\t\(fixed4(Float(ranked[0].probability)))\t\(pairs)\n")
     }
 
     @Test func jsonLinesKeepMembers() throws {
@@ -166,10 +184,12 @@ private func fixed4(_ p: Float) -> String {
     @Test func jsonLinesProblems() throws {
         let input = "{\"text\":\"hi\"}\nnot json\n[1]\n{\"text\":3}\n{\"x\":1}\n{\"text\":\"  \"}\n{\"text\":\"play jazz\"}\n"
         let (out, skipped, summary) = try label(input, options(.jsonl) { $0.onError = .skip })
-        #expect(skipped.map(\.line) == [2, 3, 4, 5, 6])
+        #expect(skipped.map(\.line) == [2, 3, 4, 5])
         #expect(skipped.map(\.message) == ["invalid JSON", "not a JSON object", "field \"text\" is not a string",
-                                           "no \"text\" field", "empty \"text\""])
-        #expect(out.split(separator: "\n").count == 2 && summary.skipped == 5)
+                                           "no \"text\" field"])
+        // Whitespace-only text is answered with the unknown label, like any text without features.
+        let lines = out.split(separator: "\n")
+        #expect(lines.count == 3 && lines[1].contains(#""label":"unknown","confidence":0.0000"#) && summary.skipped == 4)
         #expect(throws: CSVError(file: "in", line: 2, message: "invalid JSON")) { try label(input, options(.jsonl)) }
     }
 
@@ -225,11 +245,14 @@ private func fixed4(_ p: Float) -> String {
         var input = Array("id,text\n1,hello\n2\n3,\"  \"\n4,\"bad ".utf8) + [0xFF] + Array(" byte\nx\"\n5,play jazz\n6,\"".utf8)
             + [0xC3] + Array("\"\n7,rain\n".utf8)
         let (out, skipped, summary) = try label(input, options(.csv) { $0.onError = .skip; $0.readBytes = 5 })
-        #expect(skipped.map(\.line) == [3, 4, 5, 8])
-        #expect(skipped.map(\.message) == ["row has 1 fields but the header has 2", "empty text (column 1)",
+        #expect(skipped.map(\.line) == [3, 5, 8])
+        #expect(skipped.map(\.message) == ["row has 1 fields but the header has 2",
                                            "invalid UTF-8 in field 2", "invalid UTF-8 in field 2"])
-        #expect(out.split(separator: "\n").map { $0.prefix(2) } == ["id", "1,", "5,", "7,"])
-        #expect(summary.rows == 3 && summary.skipped == 4)
+        // Line 4's text (id 3) is only spaces: it gets the unknown label.
+        let rows = out.split(separator: "\n")
+        #expect(rows.map { $0.prefix(2) } == ["id", "1,", "3,", "5,", "7,"])
+        #expect(rows[2].hasSuffix(",unknown,0.0000"), "\(rows[2])")
+        #expect(summary.rows == 4 && summary.skipped == 3)
         // fail: the first bad row stops the run, after the rows before it are written.
         var written: [UInt8] = [], offset = 0
         #expect(throws: CSVError(file: "in", line: 3, message: "row has 1 fields but the header has 2")) {
@@ -268,10 +291,20 @@ private func fixed4(_ p: Float) -> String {
         #expect(throws: CSVError.self) { try label(input, options(.csv) { $0.maxRecordBytes = 1000; $0.readBytes = 100 }) }
     }
 
-    @Test func skipReportsEveryBadLine() throws {
-        let input = (1...50).map { $0 % 10 == 0 ? "" : "hello \($0)" }.joined(separator: "\n")
-        let (out, skipped, _) = try label(input, options(.text) { $0.onError = .skip; $0.blockRows = 3 })
-        #expect(skipped.map(\.line) == [10, 20, 30, 40])  // the input ends with "hello 49\n": no line 50
-        #expect(out.split(separator: "\n").count == 45)
+    @Test func skipReportsEveryBadLineAndKeepsTextAligned() throws {
+        // Every 10th line has invalid UTF-8, every 7th is blank: output line N answers input line N.
+        var input: [UInt8] = []
+        for i in 1...50 {
+            let line: [UInt8] = i % 10 == 0 ? [0x62, 0xFF] : i % 7 == 0 ? Array("  ".utf8) : Array("hello \(i)".utf8)
+            input += line + [0x0A]
+        }
+        let (out, skipped, summary) = try label(input, options(.text) { $0.onError = .skip; $0.blockRows = 3 })
+        #expect(skipped.map(\.line) == [10, 20, 30, 40, 50])
+        let lines = out.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        #expect(lines.count == 50 && summary.rows == 50)
+        for (i, line) in lines.enumerated() where (i + 1) % 10 == 0 || (i + 1) % 7 == 0 {
+            #expect(line == "unknown\t0.0000", "line \(i + 1)")
+        }
+        #expect(lines[0].hasPrefix(expectedLabel("hello 1") + "\t"))
     }
 }

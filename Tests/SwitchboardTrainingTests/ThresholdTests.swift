@@ -112,9 +112,10 @@ private func close(_ x: Double?, _ y: Double, _ tolerance: Double = 1e-12) -> Bo
         let nll = TemperatureFit.negativeLogLikelihood(table, targets: targets, temperature: Double(t))
         #expect(nll < TemperatureFit.negativeLogLikelihood(table, targets: targets, temperature: Double(t) * 1.05))
         #expect(nll < TemperatureFit.negativeLogLikelihood(table, targets: targets, temperature: Double(t) / 1.05))
-        // Perfectly separated rows have no finite optimum: the fit stops at the lower bound.
+        // Perfectly separated rows have no finite optimum of the likelihood alone: without the
+        // prior the fit stops at the lower bound (SmallCalibrationTests covers the prior).
         let separated = ScoreTable(labelCount: 2, scores: [5, 0, 0, 5], hasFeatures: [true, true])
-        #expect(TemperatureFit.fit(separated, targets: [0, 1]) == Float(TemperatureFit.range.lowerBound))
+        #expect(TemperatureFit.fit(separated, targets: [0, 1], priorRows: 0) == Float(TemperatureFit.range.lowerBound))
     }
 
     /// A small trained model and validation rows, some of them with the unknown label "oos".

@@ -141,8 +141,7 @@ public final class Classifier: Sendable {
     /// its probability is below the threshold (`threshold`, else the model's own) or the text has
     /// no features.
     public func routedLabel(for text: String, threshold: Float? = nil, scratch: FeatureScratch = FeatureScratch()) -> String {
-        let p = predict(text, scratch: scratch)
-        return calibration.answers(p, threshold: threshold) ? labels[p.labelIndex] : calibration.unknownLabel
+        routedIndex(predict(text, scratch: scratch), threshold: threshold).map { labels[$0] } ?? calibration.unknownLabel
     }
 
     /// Up to `maximumCount` labels with their probabilities (label → probability), like

@@ -124,6 +124,9 @@ public struct CalibrationReport: Sendable {
     public var validation: AbstentionMetrics
     /// Number of validation rows.
     public var examples: Int
+    /// Why the calibration may not hold up (small or perfectly separated validation data,
+    /// tied confidences); empty when none applies.
+    public var warnings: [CalibrationWarning] = []
 }
 
 /// Fits a temperature and an abstention threshold on validation data.
@@ -132,7 +135,8 @@ public enum Calibrator {
     /// label the model knows and is not `unknownLabel`; the model's previous temperature is
     /// kept when `fitTemperature` is false), chooses the threshold for `objective` on all rows
     /// at that temperature, and returns the model with the calibration merged into its metadata
-    /// (weights, labels and everything else unchanged). Throws `ThresholdSelectionError`.
+    /// (weights, labels and everything else unchanged). The report's `warnings` say when the
+    /// data is too small or too easy to trust the fit. Throws `ThresholdSelectionError`.
     public static func calibrate(_ contents: ModelContents, on data: LabeledDataset, unknownLabel: String,
                                  objective: ThresholdObjective, fitTemperature: Bool = true,
                                  threads: Int) throws -> (ModelContents, CalibrationReport) {
@@ -141,7 +145,8 @@ public enum Calibrator {
         let index = Dictionary(uniqueKeysWithValues: contents.labels.enumerated().map { ($1, Int32($0)) })
         let targets = data.labels.map { $0 == unknownLabel ? -1 : index[$0] ?? -1 }
         let previous = Calibration.from(metadata: contents.metadata).temperature
-        let temperature = fitTemperature ? TemperatureFit.fit(table, targets: targets) : previous
+        let fit = TemperatureFit.fitDetails(table, targets: targets)
+        let temperature = fitTemperature ? fit.temperature : previous
         func rows(_ t: Float) -> [AbstentionRow] {
             AbstentionRow.rows(predictions: table.predictions(temperature: t), trueLabels: data.labels,
                                modelLabels: contents.labels, unknownLabel: unknownLabel)
@@ -151,9 +156,13 @@ public enum Calibrator {
         let calibration = Calibration(temperature: temperature, threshold: choice.threshold, unknownLabel: unknownLabel)
         var calibrated = contents
         calibrated.metadata = calibration.merged(into: contents.metadata)
+        let inScope = zip(targets, table.hasFeatures).filter { $0 >= 0 && $1 }.count
+        let warnings = CalibrationWarning.check(fit: fit, fitted: fitTemperature, rows: after, inScope: inScope,
+                                                labels: contents.labels.count, objective: objective, choice: choice)
         let report = CalibrationReport(
             calibration: calibration, eceBefore: AbstentionMetrics.expectedCalibrationError(rows(previous)),
-            eceAfter: AbstentionMetrics.expectedCalibrationError(after), validation: choice.metrics, examples: data.count)
+            eceAfter: AbstentionMetrics.expectedCalibrationError(after), validation: choice.metrics, examples: data.count,
+            warnings: warnings)
         return (calibrated, report)
     }
 }

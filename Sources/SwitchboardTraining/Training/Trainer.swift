@@ -14,6 +14,8 @@ public struct EpochReport: Sendable {
     public var epoch: Int
     public var loss: Double
     public var validationAccuracy: Double?
+    /// Mean cross-entropy of the validation rows whose label the model has.
+    public var validationLoss: Double? = nil
     public var seconds: Double
 }
 
@@ -96,8 +98,9 @@ public enum Trainer {
     }
 
     /// Trains a model. With `validation` (or `parameters.validationFraction` > 0) the epoch with
-    /// the best validation accuracy is kept and training stops after `patience` epochs without
-    /// improvement. `progress` is called after each epoch.
+    /// the best validation accuracy is kept, ties going to the lower validation loss, and
+    /// training stops after `patience` epochs without improvement. `progress` is called after
+    /// each epoch.
     public static func train(texts: [String], labels: [String],
                              validation: (texts: [String], labels: [String])? = nil,
                              parameters: TrainingParameters,
@@ -151,7 +154,7 @@ public enum Trainer {
         var order = Array(0..<n)
         let weights = classWeights(train.labels, labels: labels, mode: parameters.classWeighting)
         var history: [EpochReport] = []
-        var best: (epoch: Int, accuracy: Double)? = nil
+        var best: (epoch: Int, score: ValidationScore)? = nil
         var snapshot: [Float] = []
         var step = 0
         let totalSteps = n * parameters.epochs
@@ -161,15 +164,15 @@ public enum Trainer {
             let loss = solver.epoch(train, order: order, rate: parameters.learningRate, l2: parameters.l2,
                                     step: &step, totalSteps: totalSteps, classWeights: weights)
             solver.materializeScale()
-            var accuracy: Double? = nil
-            if let valid { accuracy = solver.accuracy(valid, threads: parameters.threads) }
+            let score = valid.map { solver.validationScore($0, threads: parameters.threads) }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            let r = EpochReport(epoch: epoch, loss: loss, validationAccuracy: accuracy, seconds: seconds)
+            let r = EpochReport(epoch: epoch, loss: loss, validationAccuracy: score?.accuracy,
+                                validationLoss: score?.loss, seconds: seconds)
             history.append(r)
             progress?(r)
-            guard let accuracy else { continue }
-            if best == nil || accuracy > best!.accuracy {
-                best = (epoch, accuracy)
+            guard let score else { continue }
+            if best == nil || score.beats(best!.score) {
+                best = (epoch, score)
                 if epoch < parameters.epochs { snapshot = save(solver, into: snapshot) }
             } else if epoch - best!.epoch >= parameters.patience {
                 break
@@ -178,6 +181,6 @@ public enum Trainer {
         if let best, best.epoch != history.count { restore(solver, from: snapshot) }
         return TrainingReport(examples: n, labels: labels, nonZeros: train.rows.nonZeros, epochs: history.count,
                               bestEpoch: best?.epoch ?? history.count, validationExamples: valid?.rows.rows ?? 0,
-                              validationAccuracy: best?.accuracy, history: history)
+                              validationAccuracy: best?.score.accuracy, history: history)
     }
 }
