@@ -126,15 +126,20 @@ public enum SampleQueries {
     /// invalid UTF-8 replaced with U+FFFD). Throws `CSVError` for a malformed CSV or a file
     /// without queries, and Foundation's error for an unreadable file.
     public static func load(path: String, textColumn: ColumnSelector = .name("text")) throws -> [String] {
-        if path.lowercased().hasSuffix(".csv") {
+        let lowered = path.lowercased()
+        if lowered.hasSuffix(".csv") {
             return try LabeledDataset.loadTexts(path: path, textColumn: textColumn).texts
         }
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        if lowered.hasSuffix(".jsonl") || lowered.hasSuffix(".ndjson") || lowered.hasSuffix(".tsv") {
+            throw CSVError(file: path, line: 0, message: "bench reads a CSV file (its text column) or plain text, "
+                + "one query per line; convert this file first (e.g. jq -r .text FILE > queries.txt)")
+        }
+        let data = try InputFile.read(path: path)
         let queries = data.split(separator: 0x0A).compactMap { line -> String? in
             let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             return text.isEmpty ? nil : text
         }
-        if queries.isEmpty { throw CSVError(file: path, line: 0, message: "no queries (every line is blank)") }
+        if queries.isEmpty { throw CSVError(file: InputFile.displayName(path), line: 0, message: "no queries (every line is blank)") }
         return queries
     }
 }

@@ -60,8 +60,8 @@ enum JSONVocabulary {
         "confusion": Shape(
             required: ["label": "string", "predicted_label": "string", "example_count": "integer"]),
         "predict": Shape(
-            required: ["schema": "integer", "text": "string", "label": "string?", "confidence": "number?",
-                       "top": "[@ranked_label]"]),
+            required: ["schema": "integer", "text": "string", "label": "string", "confidence": "number",
+                       "abstained": "boolean", "top": "[@ranked_label]"]),
         "ranked_label": Shape(required: ["label": "string", "confidence": "number"]),
         "inspect": Shape(
             required: ["schema": "integer", "model": "string", "model_bytes": "integer", "format_version": "integer",

@@ -103,7 +103,7 @@ extension SwitchboardCommand {
         func run() throws {
             if let outputPath { try OutputCheck.writable(outputPath) }
             let classifier = try Classifier(contentsOf: model)
-            var options = BatchLabelOptions(format: format ?? inputPath.map(LabelFormat.init(path:)) ?? .text)
+            var options = BatchLabelOptions(format: try Self.chosenFormat(format, input: inputPath))
             let columns = textColumn.split(separator: ",", omittingEmptySubsequences: false).map { ColumnSelector(String($0)) }
             options.textColumn = columns[0]
             options.extraTextColumns = Array(columns.dropFirst())
@@ -117,6 +117,7 @@ extension SwitchboardCommand {
             let inputName = inputPath ?? "<stdin>"
             let inputFD = try inputPath.map { try SystemCalls.open($0, O_RDONLY | O_CLOEXEC) } ?? 0
             defer { if inputFD != 0 { close(inputFD) } }
+            var firstRead = true  // the first block is checked for UTF-16/32 and compressed input
             try InterruptCleanup.during {
                 let destination = try outputPath.map { try AtomicFile(path: $0) }
                 let outputName = outputPath ?? "standard output"
@@ -125,7 +126,14 @@ extension SwitchboardCommand {
                 do {
                     summary = try BatchLabeler(classifier: classifier, options: options).run(
                         inputName: inputName,
-                        read: { try SystemCalls.read(inputFD, into: $0, path: inputName) },
+                        read: { buffer in
+                            let n = try SystemCalls.read(inputFD, into: buffer, path: inputName)
+                            if firstRead, let problem = InputFile.foreignFormat(UnsafeRawBufferPointer(rebasing: buffer[..<n])) {
+                                throw CSVError(file: inputName, line: 1, message: problem)
+                            }
+                            firstRead = false
+                            return n
+                        },
                         write: { bytes in
                             if let destination { try destination.write(bytes) }
                             else { try SystemCalls.writeAll(1, bytes, path: outputName) }
@@ -148,6 +156,22 @@ extension SwitchboardCommand {
         /// What happened to a bad row under --on-error skip: text keeps it as an unknown-label line.
         private var skippedWord: String {
             (format ?? inputPath.map(LabelFormat.init(path:)) ?? .text) == .text ? "answered with the unknown label:" : "skipped"
+        }
+
+        /// `--format`, else the input's extension (standard input: text). A guess is said on a
+        /// terminal; a TSV file, which no format reads, is refused with what to do.
+        static func chosenFormat(_ given: LabelFormat?, input: String?) throws -> LabelFormat {
+            if let given { return given }
+            guard let input else { return .text }
+            if input.lowercased().hasSuffix(".tsv") {
+                throw CLIError("'\(input)' looks like TSV, which label does not read: convert it to CSV "
+                    + "(e.g. with Python's csv module), or give --format text to label each whole line")
+            }
+            let guessed = LabelFormat(path: input)
+            if Output.stderrIsTerminal {
+                Output.standardError("switchboard: reading '\(input)' as \(guessed.rawValue) (from its name; --format to choose)")
+            }
+            return guessed
         }
 
         static func sameFile(_ a: String, _ b: String) -> Bool {

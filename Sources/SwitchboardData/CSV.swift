@@ -50,22 +50,14 @@ public enum CSV {
     /// memory stays small even for files far larger than RAM.
     public static func forEachRecord(path: String, _ body: (CSVRecord) throws -> Void) throws {
         let data = try mapFile(path: path)
-        var parser = CSVParser(file: path)
+        var parser = CSVParser(file: InputFile.displayName(path))
         try data.withUnsafeBytes { try parser.parse($0, body) }
         try parser.finish(body)
     }
 
-    /// The file's bytes, memory-mapped; errors are `CSVError`s at line 0.
+    /// The file's bytes (`InputFile.read`: memory-mapped, or read to the end from standard
+    /// input, a pipe or a device); errors are `CSVError`s.
     static func mapFile(path: String) throws -> Data {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw CSVError(file: path, line: 0, message: "file not found")
-        }
-        if isDirectory.boolValue { throw CSVError(file: path, line: 0, message: "is a directory, not a CSV file") }
-        do {
-            return try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
-        } catch {
-            throw CSVError(file: path, line: 0, message: "cannot read file: \(error.localizedDescription)")
-        }
+        try InputFile.read(path: path)
     }
 }

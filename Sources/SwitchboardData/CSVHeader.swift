@@ -28,7 +28,9 @@ public struct CSVHeader: Sendable {
         }
         if let found { return found }
         let list = names.map { "\"\($0)\"" }.joined(separator: ", ")
-        throw CSVError(file: file, line: line, message: "no column \(selector); the header's \(names.count) columns are: \(list)")
+        let hint = names.count == 1 && names[0].contains("\t") ? " (the file looks tab-separated: convert it to CSV)" : ""
+        throw CSVError(file: file, line: line,
+                       message: "no column \(selector); the header's \(names.count) columns are: \(list)\(hint)")
     }
 
     /// "row has N fields but the header has M" for a data record of another width, else nil.

@@ -54,7 +54,7 @@ public struct LabeledDataset: Sendable {
                 dataset.texts.append(parts.joined(separator: textColumnSeparator))
             }
             dataset.labels.append(try reader.field(record, column: label))
-            if reader.isPadded(record, column: label) { dataset.paddedLabelLocations.append("\(path):\(record.line)") }
+            if reader.isPadded(record, column: label) { dataset.paddedLabelLocations.append("\(reader.file):\(record.line)") }
             dataset.lines.append(record.line)
         }
         return dataset
@@ -116,16 +116,17 @@ struct CSVColumnReader {
     /// columns, ragged rows (passed to `raggedRow` instead when given) and a header without rows.
     static func read(path: String, columns: [ColumnSelector], raggedRow: ((CSVError) throws -> Void)? = nil,
                      _ body: (CSVColumnReader, CSVRecord) throws -> Void) throws {
+        let name = InputFile.displayName(path)
         var reader: CSVColumnReader?
         var rowCount = 0, headerLine = 0
         try CSV.forEachRecord(path: path) { record in
             guard let reader else {
-                reader = try CSVColumnReader(file: path, header: record, columns: columns)
+                reader = try CSVColumnReader(file: name, header: record, columns: columns)
                 headerLine = record.line
                 return
             }
             if let problem = reader.columns.widthProblem(record) {
-                let error = CSVError(file: path, line: record.line, message: problem)
+                let error = CSVError(file: name, line: record.line, message: problem)
                 guard let raggedRow else { throw error }
                 rowCount += 1
                 return try raggedRow(error)
@@ -133,8 +134,8 @@ struct CSVColumnReader {
             try body(reader, record)
             rowCount += 1
         }
-        guard reader != nil else { throw CSVError(file: path, line: 0, message: "empty file (no header row)") }
-        if rowCount == 0 { throw CSVError(file: path, line: headerLine, message: "no rows after the header") }
+        guard reader != nil else { throw CSVError(file: name, line: 0, message: "empty file (no header row)") }
+        if rowCount == 0 { throw CSVError(file: name, line: headerLine, message: "no rows after the header") }
     }
 
     init(file: String, header record: CSVRecord, columns: [ColumnSelector]) throws {

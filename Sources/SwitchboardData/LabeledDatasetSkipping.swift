@@ -37,11 +37,11 @@ extension LabeledDataset {
                 let text = (0..<textColumns.count).compactMap { reader.nonEmptyField(record, column: $0) }
                     .joined(separator: textColumnSeparator)
                 guard !text.isEmpty, hasContent(text) else {
-                    return result.emptyText.append(CSVError(file: path, line: record.line, message: "empty text"))
+                    return result.emptyText.append(CSVError(file: reader.file, line: record.line, message: "empty text"))
                 }
                 result.dataset.texts.append(text)
                 if reader.isPadded(record, column: textColumns.count) {
-                    result.dataset.paddedLabelLocations.append("\(path):\(record.line)")
+                    result.dataset.paddedLabelLocations.append("\(reader.file):\(record.line)")
                 }
                 result.dataset.labels.append(label)
                 result.dataset.lines.append(record.line)

@@ -96,7 +96,7 @@ import Testing
             #expect(r.stderr.contains("skipped 3 rows with empty text (no features after normalization): "
                                       + "\(dir)/messy.csv:32, \(dir)/messy.csv:33, \(dir)/messy.csv:34"), "\(r.stderr)")
             let json = try #require(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-            #expect(json["examples"] as? Int == 30 && json["skipped_rows"] as? Int == 3)
+            #expect(json["example_count"] as? Int == 30 && json["skipped_row_count"] as? Int == 3)
             // Other bad rows stop the run, or with --on-error skip are listed and left out.
             try (csv + "too,many,fields\n").write(toFile: "\(dir)/ragged.csv", atomically: true, encoding: .utf8)
             let fail = try run(["train", "\(dir)/ragged.csv", "-o", "\(dir)/m"] + Self.fast)
@@ -109,7 +109,7 @@ import Testing
             #expect(evaluated.status == 0, "\(evaluated.stderr)")
             #expect(evaluated.stderr.contains("skipped 2 rows with empty text: \(dir)/messy.csv:32, \(dir)/messy.csv:33"))
             let figures = try #require(JSONSerialization.jsonObject(with: Data(evaluated.stdout.utf8)) as? [String: Any])
-            #expect(figures["examples"] as? Int == 31)
+            #expect(figures["example_count"] as? Int == 31)
         }
     }
 }
