@@ -1,7 +1,7 @@
 extension ModelFile {
     /// Validates a whole model file held in `bytes` and extracts its values.
     ///
-    /// Checks, in order: magic, version (1 or 2), minimum size, the header's file length, the checksum,
+    /// Checks, in order: magic, version (1, 2 or 4), minimum size, the header's file length, the checksum,
     /// then every header value, section offset and length against the file size (with
     /// overflow-reporting arithmetic) before anything sized by the header is allocated, and
     /// finally the labels and metadata text. Never traps on any input.
@@ -46,8 +46,10 @@ extension ModelFile {
         if version == 1 && flags & L.int8WeightsFlag != 0 {
             throw inconsistent("flag bit 0 (int8 weights) is set, but format version 1 has no int8 weights")
         }
-        guard flags & ~L.int8WeightsFlag == 0 else { throw inconsistent("unknown flags 0x\(String(flags, radix: 16))") }
+        let knownFlags = version >= 4 ? L.int8WeightsFlag | L.semanticFlag : L.int8WeightsFlag
+        guard flags & ~knownFlags == 0 else { throw inconsistent("unknown flags 0x\(String(flags, radix: 16))") }
         let int8Weights = flags & L.int8WeightsFlag != 0
+        let hasSemantic = flags & L.semanticFlag != 0
         guard try field(UInt8.self, L.booleansOffset + 3) == 0, try field(UInt32.self, L.reservedOffset) == 0 else {
             throw inconsistent("reserved header bytes are not zero")
         }
@@ -82,6 +84,10 @@ extension ModelFile {
             }
             if section == .scales && !int8Weights {
                 guard offset == 0 && length == 0 else { throw inconsistent("scales section present but flag bit 0 (int8 weights) is clear") }
+                continue
+            }
+            if [.vocabulary, .tokenTable, .denseWeights].contains(section) && !hasSemantic {
+                guard offset == 0 && length == 0 else { throw inconsistent("\(section) section present but flag bit 1 (semantic block) is clear") }
                 continue
             }
             let (end, overflow) = offset.addingReportingOverflow(length)
@@ -148,9 +154,17 @@ extension ModelFile {
         guard let metadata = String(validating: UnsafeRawBufferPointer(rebasing: bytes[metadataRange]), as: UTF8.self) else {
             throw inconsistent("metadata is not valid UTF-8")
         }
+        var semantic: ParsedSemantic?
+        if hasSemantic {
+            semantic = try parseSemantic(reader, sections: sections, rowStride: expectedStride, path: path)
+        } else if version >= 4 {
+            for at in Swift.stride(from: SemanticHeader.offset, to: headerSize, by: 4) where try field(UInt32.self, at) != 0 {
+                throw inconsistent("semantic header fields are not zero but flag bit 1 (semantic block) is clear")
+            }
+        }
         return ParsedModel(labels: labels, features: features, rowStride: expectedStride, metadata: metadata,
                            formatVersion: version, headerSize: headerSize, labelsSection: labelsRange,
                            metadataSection: metadataRange, idf: idfRange, bias: biasRange, weights: weightsRange,
-                           scales: scalesRange)
+                           scales: scalesRange, semantic: semantic)
     }
 }

@@ -137,6 +137,7 @@ extension SwitchboardCommand {
         @OptionGroup var threads: ThreadOptions
         @OptionGroup var format: JSONOption
         @OptionGroup(title: "Hyperparameters") var hyperparameters: HyperparameterOptions
+        @OptionGroup(title: "Semantic features") var semantic: EmbeddingOptions
 
         func validate() throws {
             if !validation.isEmpty && hyperparameters.validationFraction != nil {
@@ -169,9 +170,11 @@ extension SwitchboardCommand {
                 parameters.features.bucketBits = try bucketBits(fitting: maxSize, labels: Set(data.labels).sorted(),
                                                                 features: parameters.features)
             }
+            let features = try semantic.resolve()
             var (contents, report) = try Trainer.train(
                 texts: data.texts, labels: data.labels, validation: stopping.map { ($0.map(\.0), $0.map(\.1)) },
-                parameters: parameters, progress: Output.stderrIsTerminal ? Self.showProgress(of: parameters) : nil)
+                parameters: parameters, semantic: features.settings,
+                progress: Output.stderrIsTerminal ? Self.showProgress(of: parameters) : nil)
             var calibrated: CalibrationReport?
             if isCalibrating, let held {
                 (contents, calibrated) = try calibration.calibrate(contents, on: held, unknownLabel: unknownLabel,
@@ -186,6 +189,7 @@ extension SwitchboardCommand {
                 if case .object(var object) = json {
                     object["weight_encoding"] = .string(contents.weightEncoding.rawValue)
                     object["bucket_bits"] = .number(contents.features.bucketBits)
+                    object["features"] = EmbeddingOptions.json(features)
                     json = .object(object)
                 }
                 if let calibrated, case .object(var object) = json {
@@ -196,6 +200,7 @@ extension SwitchboardCommand {
             } else {
                 var text = summaryText(report, bytes: bytes, seconds: seconds,
                                        weights: isCompact ? "int8, 2^\(contents.features.bucketBits) buckets" : nil)
+                text += "\n" + Output.table([["features", features.note]])
                 if let calibrated { text += "\n\ncalibration\n" + Output.table(CalibrationOptions.rows(calibrated)) }
                 print(text)
             }
