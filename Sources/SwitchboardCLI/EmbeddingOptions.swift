@@ -22,6 +22,10 @@ struct EmbeddingOptions: ParsableArguments {
                                valueName: "a"))
     var embeddingWeight = SemanticSettings.defaultWeight
 
+    @Flag(name: .customLong("embedding-idf"), inversion: .prefixedNo,
+          help: "Weight each token's vector by its IDF over the training texts before pooling.")
+    var embeddingIDF = SemanticSettings.defaultTokenIDF
+
     func validate() throws {
         if let n = embeddingDims, n < 1 { throw ValidationError("--embedding-dims must be at least 1") }
         if !(embeddingWeight > 0 && embeddingWeight.isFinite) { throw ValidationError("--embedding-weight must be positive") }
@@ -56,7 +60,7 @@ struct EmbeddingOptions: ParsableArguments {
             throw ValidationError("--embedding-dims \(n) is more than the pack's \(pack.dimensions) dimensions")
         }
         let settings = SemanticSettings(pack: pack, packChecksum: checksum, dimensions: embeddingDims,
-                                        reduction: embeddingReduction, weight: embeddingWeight)
+                                        reduction: embeddingReduction, weight: embeddingWeight, tokenIDF: embeddingIDF)
         return Choice(settings: settings, path: path,
                       note: "n-grams + semantic block: \(pack.name) from \(path), \(settings.dimensions) dims (\(settings.reduction.rawValue)), weight \(settings.weight)")
     }

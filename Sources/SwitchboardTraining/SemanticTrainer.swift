@@ -17,22 +17,27 @@ public struct SemanticSettings: Sendable {
     public var weight: Float
     /// Examples per dense mini-batch.
     public var batchSize: Int
+    /// Weight each token's vector by its smoothed IDF over the training texts before pooling
+    /// (folded into the stored table's per-token scales, so the runtime is unchanged).
+    public var tokenIDF: Bool
 
     /// Defaults chosen on CLINC150 `val.csv` (README, "Semantic features").
     public static let defaultDimensions = 128
     public static let defaultReduction = TableReduction.pca
-    public static let defaultWeight: Float = 1
+    public static let defaultWeight: Float = 0.5
     public static let defaultBatchSize = 32
+    public static let defaultTokenIDF = true
 
     public init(pack: EmbeddingPack, packChecksum: UInt64, dimensions: Int? = nil,
                 reduction: TableReduction = defaultReduction, weight: Float = defaultWeight,
-                batchSize: Int = defaultBatchSize) {
+                batchSize: Int = defaultBatchSize, tokenIDF: Bool = defaultTokenIDF) {
         self.pack = pack
         self.packChecksum = packChecksum
         self.dimensions = dimensions ?? min(Self.defaultDimensions, pack.dimensions)
         self.reduction = reduction
         self.weight = weight
         self.batchSize = batchSize
+        self.tokenIDF = tokenIDF
     }
 
     /// The XXH64 a pack file stores in its last 8 bytes (its checksum over everything before,
@@ -89,6 +94,7 @@ extension Trainer {
         let pooler: TokenPooler
         do {
             block = try semantic.block(rowStride: stride)
+            if semantic.tokenIDF { weighTokens(&block, by: trainTexts, tokenizer: semantic.pack.tokenizer) }
             pooler = try TokenPooler(block)
         } catch {
             throw TrainingError.invalidParameters("semantic block: \(error)")
@@ -122,6 +128,23 @@ extension Trainer {
             bias: bias,
             metadata: semanticMetadata(metadata(parameters, report), semantic), semantic: block)
         return (contents, report)
+    }
+
+    /// Multiplies each token's table scale by its smoothed IDF over `texts`,
+    /// `ln((1 + n) / (1 + df)) + 1` (scikit-learn's `smooth_idf`).
+    static func weighTokens(_ block: inout SemanticContents, by texts: [String], tokenizer: BPETokenizer) {
+        var df = [Int](repeating: 0, count: block.tokens.count)
+        var seen = [Int](repeating: -1, count: block.tokens.count)
+        let scratch = TokenizerScratch()
+        for (i, text) in texts.enumerated() {
+            tokenizer.encode(text, into: scratch)
+            for id in scratch.tokenIDs where seen[Int(id)] != i {
+                seen[Int(id)] = i
+                df[Int(id)] += 1
+            }
+        }
+        let n = Double(texts.count)
+        for t in 0 ..< df.count { block.tableScales[t] *= Float(log((1 + n) / (1 + Double(df[t]))) + 1) }
     }
 
     /// The pooled vector of every text (`dimensions` floats each; zeros for a text with no
@@ -190,6 +213,7 @@ extension Trainer {
         m["embedding_reduction"] = s.reduction.rawValue
         m["embedding_weight"] = Double(s.weight)
         m["embedding_batch"] = s.batchSize
+        m["embedding_token_idf"] = s.tokenIDF
         let data = (try? JSONSerialization.data(withJSONObject: m, options: [.sortedKeys])) ?? Data(base.utf8)
         return String(decoding: data, as: UTF8.self)
     }
