@@ -43,6 +43,8 @@ public struct BPETokenizer: Sendable {
     private let mergeTable: IdHashTable
     private let byteIDs: [UInt32]
     private let specialBytes: [[UInt8]]
+    /// True at every byte that starts a special token: other positions skip the special scan.
+    private let specialStart: [Bool]
 
     /// The largest vocabulary accepted (ids and merge ranks must fit in 31 bits).
     public static let maximumVocabularySize = 1 << 24
@@ -96,6 +98,9 @@ public struct BPETokenizer: Sendable {
         self.mergeTable = IdHashTable(mergePairs)
         self.byteIDs = byteIDs
         self.specialBytes = specialIDs.map { Array(tokens[Int($0)].utf8) }
+        var starts = [Bool](repeating: false, count: 256)
+        for bytes in specialBytes { if let first = bytes.first { starts[Int(first)] = true } }
+        self.specialStart = starts
     }
 
     @inline(__always)
@@ -124,7 +129,7 @@ public struct BPETokenizer: Sendable {
         scratch.count = 0
         var segmentStart = 0, position = 0
         while position < bytes.count {
-            if let (index, length) = special(at: position, in: bytes) {
+            if specialStart[Int(bytes[position])], let (index, length) = special(at: position, in: bytes) {
                 encodeSegment(bytes, segmentStart ..< position, scratch)
                 scratch.ids[scratch.count] = specialIDs[index]
                 scratch.count += 1
