@@ -65,6 +65,18 @@ struct EmbeddingOptions: ParsableArguments {
                       note: "n-grams + semantic block: \(pack.name) from \(path), \(settings.dimensions) dims (\(settings.reduction.rawValue)), weight \(settings.weight)")
     }
 
+    /// The bytes a semantic block with `settings` adds to a model with `labels` labels: the
+    /// vocabulary, the int8 table with its scales, the dense weights, their alignment padding
+    /// and the version-4 header's extra 72 bytes.
+    static func blockBytes(_ settings: SemanticSettings, labels: Int) -> Int {
+        let tokenizer = settings.pack.tokenizer
+        let n = tokenizer.tokens.count, d = settings.dimensions
+        let vocabulary = tokenizer.tokens.reduce(0) { $0 + 4 + $1.utf8.count } + 8 * tokenizer.merges.count
+            + 4 * tokenizer.specialIDs.count
+        let table = (4 * n + 63) / 64 * 64 + n * d
+        return vocabulary + table + d * ModelContents.rowStride(forLabels: labels) * 4 + 3 * 64 + 72
+    }
+
     /// The `features` object of `train --json`.
     static func json(_ choice: Choice) -> JSON {
         var object: [String: JSON] = ["ngrams": .bool(true), "semantic": .bool(choice.settings != nil), "note": .string(choice.note)]

@@ -166,11 +166,18 @@ extension SwitchboardCommand {
                 isCalibrating ? zip(h.texts, h.labels).filter { $0.1 != unknownLabel } : Array(zip(h.texts, h.labels))
             }
             var parameters = hyperparameters.parameters(seed: seed, threads: threads.threads)
+            let features = try semantic.resolve()
             if let maxSize {
-                parameters.features.bucketBits = try bucketBits(fitting: maxSize, labels: Set(data.labels).sorted(),
+                let labels = Set(data.labels).sorted()
+                // The semantic block's bytes come out of the budget before the buckets are sized.
+                let block = features.settings.map { EmbeddingOptions.blockBytes($0, labels: labels.count) } ?? 0
+                guard maxSize.bytes > block else {
+                    throw CLIError("--max-size \(maxSize): the semantic block alone takes \(Output.bytes(block)); "
+                        + "use fewer --embedding-dims or --embeddings none")
+                }
+                parameters.features.bucketBits = try bucketBits(fitting: ByteSize(bytes: maxSize.bytes - block), labels: labels,
                                                                 features: parameters.features)
             }
-            let features = try semantic.resolve()
             var (contents, report) = try Trainer.train(
                 texts: data.texts, labels: data.labels, validation: stopping.map { ($0.map(\.0), $0.map(\.1)) },
                 parameters: parameters, semantic: features.settings,
