@@ -93,7 +93,7 @@ fuzz: deps
 
 ## Regenerate the committed demo model (byte-identical; a test checks it).
 models: build
-	$(BIN) train Data/train.csv --output Models/demo.model --seed $(SEED)
+	$(BIN) train Data/train.csv --output Models/demo.model --seed $(SEED) --embeddings none
 
 ## Benchmark against fastText and scikit-learn (benchmarks/README.md): writes benchmarks/RESULTS.md
 ## and benchmarks/results.json; about 15 minutes on 2 cores. BENCH_QUICK=1 for a short trial run.

@@ -99,7 +99,7 @@ extension SwitchboardCommand {
                 let grams = c.ngrams.map { "\($0.kind.rawValue) \"\($0.text)\"" + ($0.count > 1 ? " ×\($0.count)" : "") }
                 rows.append([signed(c.contribution), Output.fixed(Double(c.value)), signed(c.weight),
                              c.bucket.map(String.init) ?? "-",
-                             (c.isCollision ? "collision: " : "") + grams.joined(separator: " | ")])
+                             c.bucket == nil ? c.name : (c.isCollision ? "collision: " : "") + grams.joined(separator: " | ")])
             }
             if e.omittedCount > 0 {
                 rows.append([signed(e.omittedContribution), "", "", "", "(\(e.omittedCount) smaller terms)"])

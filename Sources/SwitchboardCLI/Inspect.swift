@@ -53,13 +53,28 @@ extension SwitchboardCommand {
                     ["temperature": .number(c.temperature), "threshold": c.threshold.map { JSON.number($0) } ?? .null,
                      "unknown_label": .string(c.unknownLabel)]
                 } ?? .null,
+                "semantic": semanticJSON(s),
             ])
+        }
+
+        /// The semantic block: null for an n-gram-only model.
+        static func semanticJSON(_ s: ModelStorage) -> JSON {
+            guard let block = s.semantic else { return .null }
+            return ["dimension_count": .number(block.dimensions), "token_count": .number(block.tokenizer.tokens.count),
+                    "merge_count": .number(block.tokenizer.merges.count), "weight": .number(block.weight),
+                    "table_encoding": "int8", "block_bytes": .number(s.sizeBreakdown.semantic)]
+        }
+
+        /// "n-grams", or "n-grams + semantic block (...)".
+        static func featureSummary(_ s: ModelStorage) -> String {
+            guard let block = s.semantic else { return "hashed n-grams only" }
+            return "hashed n-grams + semantic block (\(block.tokenizer.tokens.count) tokens × \(block.dimensions) dims, int8; weight \(block.weight))"
         }
 
         /// Bytes per part of the file, with the header, labels and metadata counted together.
         static func sizeRows(_ b: ModelSizeBreakdown) -> [String: Int] {
             ["header_labels_metadata": b.header + b.labels + b.metadata, "idf": b.idf, "bias": b.bias,
-             "weights": b.weights, "scales": b.scales, "padding": b.padding, "checksum": b.checksum]
+             "weights": b.weights, "scales": b.scales, "padding": b.padding, "checksum": b.checksum, "semantic": b.semantic]
         }
 
         /// The model's calibration, or nil when its metadata has none.
@@ -86,6 +101,7 @@ extension SwitchboardCommand {
             func yesNo(_ b: Bool) -> String { b ? "yes" : "no" }
             let summary = Output.table([
                 ["model", s.source], ["format version", "\(s.formatVersion)"], ["size", Output.bytes(s.byteCount)],
+                ["features", featureSummary(s)],
                 ["weights", s.weightEncoding == .int8 ? "int8 (one float32 scale per row)" : "float32"],
                 ["labels", "\(s.labels.count)"], ["buckets", "\(f.bucketCount) (2^\(f.bucketBits))"],
                 ["row stride", "\(s.rowStride) \(s.weightEncoding == .int8 ? "int8 values" : "floats")"], ["word n-grams", range(f.wordNGramMin, f.wordNGramMax)],
@@ -94,7 +110,8 @@ extension SwitchboardCommand {
             ])
             let b = s.sizeBreakdown
             let parts = [("header+labels+metadata", b.header + b.labels + b.metadata), ("idf", b.idf), ("bias", b.bias),
-                         ("weights", b.weights), ("scales", b.scales), ("padding", b.padding), ("checksum", b.checksum)]
+                         ("weights", b.weights), ("scales", b.scales), ("padding", b.padding), ("checksum", b.checksum),
+                         ("semantic block", b.semantic)]
             let sizes = Output.table(parts.map { ["  " + $0.0, Output.bytes($0.1)] })
             let labels = s.labels.map { "  " + $0 }.joined(separator: "\n")
             let metadata = JSON.parse(s.metadata)?.rendered(pretty: true) ?? s.metadata

@@ -40,7 +40,13 @@ enum JSONVocabulary {
                        "max_epochs": "integer", "best_epoch": "integer", "elapsed_seconds": "number",
                        "weight_encoding": "string", "bucket_bits": "integer"],
             optional: ["validation_accuracy": "number", "validation_example_count": "integer",
-                       "calibration": "@calibration", "skipped_row_count": "integer"]),
+                       "calibration": "@calibration", "skipped_row_count": "integer",
+                       "features": "@trained_features"]),
+        "trained_features": Shape(
+            required: ["ngrams": "boolean", "semantic": "boolean", "note": "string"],
+            optional: ["embedding_pack": "string", "embedding_pack_checksum": "string",
+                       "embedding_dimension_count": "integer", "embedding_reduction": "string",
+                       "embedding_weight": "number"]),
         "calibration": Shape(
             required: ["temperature": "number", "threshold": "number", "unknown_label": "string",
                        "ece_before": "number", "ece_after": "number", "coverage": "number",
@@ -67,7 +73,10 @@ enum JSONVocabulary {
             required: ["schema": "integer", "model": "string", "model_bytes": "integer", "format_version": "integer",
                        "labels": "[string]", "label_count": "integer", "features": "@features",
                        "row_stride": "integer", "weight_encoding": "string", "section_bytes": "{integer}",
-                       "calibration": "@model_calibration?", "metadata": "object"]),
+                       "calibration": "@model_calibration?", "semantic": "@semantic_block?", "metadata": "object"]),
+        "semantic_block": Shape(
+            required: ["dimension_count": "integer", "token_count": "integer", "merge_count": "integer",
+                       "weight": "number", "table_encoding": "string", "block_bytes": "integer"]),
         "model_calibration": Shape(
             required: ["temperature": "number", "threshold": "number?", "unknown_label": "string"]),
         "features": Shape(

@@ -184,6 +184,7 @@ extension SwitchboardCommand {
         @OptionGroup var threads: ThreadOptions
         @OptionGroup var format: JSONOption
         @OptionGroup(title: "Hyperparameters") var hyperparameters: HyperparameterOptions
+        @OptionGroup(title: "Semantic features") var semantic: EmbeddingOptions
 
         func validate() throws {
             if trainingFiles.isEmpty { throw ValidationError("give at least one training file") }
@@ -207,9 +208,9 @@ extension SwitchboardCommand {
             try OutputCheck.writable(output)
             let clock = ContinuousClock()
             let start = clock.now
-            let features = hyperparameters.parameters(seed: seed, threads: threads.threads).features
+            let ngrams = hyperparameters.parameters(seed: seed, threads: threads.threads).features
             let (data, skipped) = try LabeledInput.load(trainingFiles, columns: columns, skipBadRows: onError == .skip,
-                                                         features: features)
+                                                         features: ngrams)
             Self.warnAboutLabels(data)
             let held = validation.isEmpty ? nil
                 : try LabeledInput.load(validation, columns: columns, skipBadRows: onError == .skip).dataset
@@ -219,15 +220,24 @@ extension SwitchboardCommand {
                 isCalibrating ? zip(h.texts, h.labels).filter { $0.1 != unknownLabel } : Array(zip(h.texts, h.labels))
             }
             var parameters = hyperparameters.parameters(seed: seed, threads: threads.threads)
+            let features = try semantic.resolve()
             if let maxSize {
-                parameters.features.bucketBits = try bucketBits(fitting: maxSize, labels: Set(data.labels).sorted(),
+                let labels = Set(data.labels).sorted()
+                // The semantic block's bytes come out of the budget before the buckets are sized.
+                let block = features.settings.map { EmbeddingOptions.blockBytes($0, labels: labels.count) } ?? 0
+                guard maxSize.bytes > block else {
+                    throw CLIError("--max-size \(maxSize): the semantic block alone takes \(Output.bytes(block)); "
+                        + "use fewer --embedding-dims or --embeddings none")
+                }
+                parameters.features.bucketBits = try bucketBits(fitting: ByteSize(bytes: maxSize.bytes - block), labels: labels,
                                                                 features: parameters.features)
             }
             Self.warnAboutSize(labels: Set(data.labels).sorted(), features: parameters.features,
                                validating: held != nil || parameters.validationFraction > 0)
             var (contents, report) = try Trainer.train(
                 texts: data.texts, labels: data.labels, validation: stopping.map { ($0.map(\.0), $0.map(\.1)) },
-                parameters: parameters, progress: Output.stderrIsTerminal ? Self.showProgress(of: parameters) : nil)
+                parameters: parameters, semantic: features.settings,
+                progress: Output.stderrIsTerminal ? Self.showProgress(of: parameters) : nil)
             var calibrated: CalibrationReport?
             if isCalibrating, let held {
                 (contents, calibrated) = try calibration.calibrate(contents, on: held, unknownLabel: unknownLabel,
@@ -242,11 +252,13 @@ extension SwitchboardCommand {
                 object["skipped_row_count"] = .number(skipped)
                 object["weight_encoding"] = .string(contents.weightEncoding.rawValue)
                 object["bucket_bits"] = .number(contents.features.bucketBits)
+                object["features"] = EmbeddingOptions.json(features)
                 if let calibrated { object["calibration"] = CalibrationOptions.json(calibrated) }
                 Output.printJSON(JSONVocabulary.document(object))
             } else {
                 var text = summaryText(report, bytes: bytes, seconds: seconds,
                                        weights: isCompact ? "int8, 2^\(contents.features.bucketBits) buckets" : nil)
+                text += "\n" + Output.table([["features", features.note]])
                 if let calibrated { text += "\n\ncalibration\n" + Output.table(CalibrationOptions.rows(calibrated)) }
                 print(text)
             }

@@ -21,8 +21,10 @@ struct Run {
 }
 
 /// Runs the binary (or `executable`, e.g. a shell wrapping it) with `arguments`, feeding `stdin`
-/// bytes (empty input when nil).
-func run(_ arguments: [String], stdin: [UInt8]? = nil, executable: String = binary) throws -> Run {
+/// bytes (empty input when nil). `environment` is added to this process's environment; unless it
+/// says otherwise, `SWITCHBOARD_EMBEDDINGS=none` keeps `train` n-gram-only (and quick).
+func run(_ arguments: [String], stdin: [UInt8]? = nil, executable: String = binary,
+         environment: [String: String] = [:]) throws -> Run {
     try #require(FileManager.default.isExecutableFile(atPath: binary),
                  "switchboard binary not found at \(binary): run `swift build` before the CLI tests")
     let dir = try temporaryDirectory()
@@ -34,6 +36,8 @@ func run(_ arguments: [String], stdin: [UInt8]? = nil, executable: String = bina
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment
+        .merging(["SWITCHBOARD_EMBEDDINGS": "none"]) { _, new in new }.merging(environment) { _, new in new }
     process.standardInput = FileHandle(forReadingAtPath: files[0])
     process.standardOutput = FileHandle(forWritingAtPath: files[1])
     process.standardError = FileHandle(forWritingAtPath: files[2])

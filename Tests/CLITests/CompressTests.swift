@@ -40,7 +40,7 @@ import Testing
             #expect(inspect["weight_encoding"] as? String == "int8" && inspect["format_version"] as? Int == 2)
             let parts = try #require(inspect["section_bytes"] as? [String: Int])
             #expect(parts.values.reduce(0, +) == output && parts["scales"] == 4 * 4096 && parts["weights"] == 8 * 4096)
-            #expect(Set(parts.keys) == ["header_labels_metadata", "idf", "bias", "weights", "scales", "padding", "checksum"])
+            #expect(Set(parts.keys) == ["header_labels_metadata", "idf", "bias", "weights", "scales", "padding", "checksum", "semantic"])
             let floatInspect = try Self.json(try run(["inspect", "\(dir)/model", "--json"]).stdout)
             #expect(floatInspect["weight_encoding"] as? String == "float32" && floatInspect["format_version"] as? Int == 1)
             #expect((floatInspect["section_bytes"] as? [String: Int])?["scales"] == 0)

@@ -78,8 +78,13 @@ import Glibc
             for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
             let argv = ([binary] + arguments).map { strdup($0) } + [nil]
             defer { argv.forEach { free($0) } }
+            // The caller's environment with SWITCHBOARD_EMBEDDINGS=none: `train` stays n-gram-only.
+            var environment = ProcessInfo.processInfo.environment
+            environment["SWITCHBOARD_EMBEDDINGS"] = "none"
+            let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+            defer { envp.forEach { free($0) } }
             var pid: pid_t = 0
-            let result = posix_spawn(&pid, binary, &actions, &attributes, argv, environ)
+            let result = posix_spawn(&pid, binary, &actions, &attributes, argv, envp)
             try #require(result == 0, "posix_spawn: \(String(cString: strerror(result)))")
             self.pid = pid
         }

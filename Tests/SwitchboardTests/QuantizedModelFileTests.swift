@@ -123,7 +123,7 @@ import Testing
         let v1WithInt8Flag = T.patched(v1) { T.put(UInt32(1), at: Layout.flagsOffset, in: &$0) }
         let error = T.error { _ = try ModelFile.decode(v1WithInt8Flag) }
         #expect(T.kind(error) == "inconsistent" && error?.description.contains("version 1") == true)
-        #expect(ModelFileError.unsupportedVersion(path: "m", version: 3).description.contains("versions 1 to 2"))
+        #expect(ModelFileError.unsupportedVersion(path: "m", version: 3).description.contains("versions 1, 2, 4"))
     }
 
     /// Version-2 header and scales-section damage with a valid checksum: all `inconsistent`, each

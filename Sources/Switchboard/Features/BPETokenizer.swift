@@ -43,6 +43,8 @@ public struct BPETokenizer: Sendable {
     private let mergeTable: IdHashTable
     private let byteIDs: [UInt32]
     private let specialBytes: [[UInt8]]
+    /// True at every byte that starts a special token: other positions skip the special scan.
+    private let specialStart: [Bool]
 
     /// The largest vocabulary accepted (ids and merge ranks must fit in 31 bits).
     public static let maximumVocabularySize = 1 << 24
@@ -54,16 +56,7 @@ public struct BPETokenizer: Sendable {
                 specialIDs: [UInt32]) throws(BuildError) {
         guard !tokens.isEmpty, tokens.count <= Self.maximumVocabularySize, merges.count <= Self.maximumVocabularySize
         else { throw .badVocabulary("\(tokens.count) tokens and \(merges.count) merges") }
-        // Keyed by UTF-8 bytes: `String` keys would merge tokens that differ only in Unicode
-        // normalization (precomposed "é" against "e" + U+0301), which are distinct tokens.
-        var idOf: [[UInt8]: UInt32] = [:]
-        idOf.reserveCapacity(tokens.count)
-        for (id, token) in tokens.enumerated() {
-            if token.isEmpty { throw .badVocabulary("token \(id) is empty") }
-            if idOf.updateValue(UInt32(id), forKey: Array(token.utf8)) != nil {
-                throw .badVocabulary("duplicate token \"\(token)\"")
-            }
-        }
+        let idOf = try TokenIndex(tokens)
         var scalarPairs: [(key: UInt64, value: UInt64)] = []
         for (id, token) in tokens.enumerated() where token.unicodeScalars.count == 1 {
             scalarPairs.append((UInt64(token.unicodeScalars.first!.value), UInt64(id)))
@@ -75,7 +68,7 @@ public struct BPETokenizer: Sendable {
             guard Int(merge.left) < tokens.count, Int(merge.right) < tokens.count else {
                 throw .badMerge(index: rank, reason: "id out of range")
             }
-            guard let result = idOf[Array(tokens[Int(merge.left)].utf8) + Array(tokens[Int(merge.right)].utf8)] else {
+            guard let result = idOf.id(of: tokens[Int(merge.left)], followedBy: tokens[Int(merge.right)]) else {
                 throw .badMerge(index: rank, reason: "\"\(tokens[Int(merge.left)])\" + \"\(tokens[Int(merge.right)])\" is not a token")
             }
             let key = UInt64(merge.left) << 32 | UInt64(merge.right)
@@ -85,7 +78,7 @@ public struct BPETokenizer: Sendable {
         var byteIDs: [UInt32] = []
         for byte in 0 ..< 256 {
             let name = "<0x" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2) + ">"
-            guard let id = idOf[Array(name.utf8)] else { throw .missingToken(name) }
+            guard let id = idOf.id(of: name, followedBy: "") else { throw .missingToken(name) }
             byteIDs.append(id)
         }
         for id in specialIDs where Int(id) >= tokens.count { throw .missingToken("special id \(id)") }
@@ -96,6 +89,9 @@ public struct BPETokenizer: Sendable {
         self.mergeTable = IdHashTable(mergePairs)
         self.byteIDs = byteIDs
         self.specialBytes = specialIDs.map { Array(tokens[Int($0)].utf8) }
+        var starts = [Bool](repeating: false, count: 256)
+        for bytes in specialBytes { if let first = bytes.first { starts[Int(first)] = true } }
+        self.specialStart = starts
     }
 
     @inline(__always)
@@ -124,7 +120,7 @@ public struct BPETokenizer: Sendable {
         scratch.count = 0
         var segmentStart = 0, position = 0
         while position < bytes.count {
-            if let (index, length) = special(at: position, in: bytes) {
+            if specialStart[Int(bytes[position])], let (index, length) = special(at: position, in: bytes) {
                 encodeSegment(bytes, segmentStart ..< position, scratch)
                 scratch.ids[scratch.count] = specialIDs[index]
                 scratch.count += 1
@@ -198,5 +194,41 @@ public struct BPETokenizer: Sendable {
 extension String {
     func leftPadded(to width: Int) -> String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}
+
+/// Token text → id, keyed by the FNV-1a hash of the UTF-8 bytes and confirmed byte for byte, so
+/// building it and looking up a merge's concatenation allocate no byte arrays. Bytes, not
+/// `String` equality: tokens that differ only in Unicode normalization are distinct.
+struct TokenIndex {
+    private let tokens: [String]
+    private var byHash: [UInt64: UInt32] = [:]
+    /// Ids whose hash another token already holds (almost always empty), searched linearly.
+    private var collided: [UInt32] = []
+
+    init(_ tokens: [String]) throws(BPETokenizer.BuildError) {
+        self.tokens = tokens
+        byHash.reserveCapacity(tokens.count)
+        for (index, token) in tokens.enumerated() {
+            if token.isEmpty { throw .badVocabulary("token \(index) is empty") }
+            if id(of: token, followedBy: "") != nil { throw .badVocabulary("duplicate token \"\(token)\"") }
+            let h = FNV1a.hash(token.utf8)
+            if byHash[h] == nil { byHash[h] = UInt32(index) } else { collided.append(UInt32(index)) }
+        }
+    }
+
+    /// The id of the token whose bytes are `left`'s then `right`'s, or nil.
+    func id(of left: String, followedBy right: String) -> UInt32? {
+        var h = FNV1a.offsetBasis
+        for byte in left.utf8 { h = FNV1a.step(h, byte) }
+        for byte in right.utf8 { h = FNV1a.step(h, byte) }
+        func matches(_ id: UInt32) -> Bool {
+            var bytes = tokens[Int(id)].utf8.makeIterator()
+            for byte in left.utf8 { guard bytes.next() == byte else { return false } }
+            for byte in right.utf8 { guard bytes.next() == byte else { return false } }
+            return bytes.next() == nil
+        }
+        if let id = byHash[h], matches(id) { return id }
+        return collided.first(where: matches)
     }
 }

@@ -6,6 +6,8 @@ public final class FeatureScratch {
     @usableFromInline var workspace = FeatureWorkspace()
     /// Per-label scores, reused by `Classifier`.
     @usableFromInline var scores = ScratchBuffer<Float>(capacity: 256)
+    /// Tokens and pooled vector for a model's semantic block; made on first use.
+    @usableFromInline var semantic: SemanticScratch?
 
     public init() {}
 

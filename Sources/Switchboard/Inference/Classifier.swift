@@ -40,6 +40,8 @@ public final class Classifier: Sendable {
     public let calibration: Calibration
     /// `1 / calibration.temperature`, applied to scores before the softmax.
     @usableFromInline let inverseTemperature: Float
+    /// Pools the query's token vectors for the semantic block; nil for an n-gram-only model.
+    public let pooler: TokenPooler?
 
     /// Loads and validates a model file. Throws `ModelFileError`.
     public convenience init(contentsOf path: String) throws {
@@ -57,6 +59,7 @@ public final class Classifier: Sendable {
         self.extractor = FeatureExtractor(storage.features)
         self.calibration = Calibration.from(metadata: storage.metadata)
         self.inverseTemperature = 1 / calibration.temperature
+        self.pooler = storage.semantic?.pooler(owner: storage)
     }
 
     /// Label scores of `text` (bias plus weighted rows, divided by the calibration temperature),
@@ -109,7 +112,27 @@ public final class Classifier: Sendable {
                 RowKernels.addScaledRow(weights + Int(buckets[j]) &* stride, scale: values[j], into: scores, count: stride)
             }
         }
+        if pooler != nil { return addSemantic(text, scratch: scratch) || n > 0 }
         return n > 0
+    }
+
+    /// Adds the semantic block's scores of `text` (pooled vector times the dense weights) to
+    /// `scratch.scores`; the pooled vector stays in `scratch.semantic`. Returns false when the
+    /// text has no token to pool.
+    @usableFromInline
+    func addSemantic(_ text: String, scratch: FeatureScratch) -> Bool {
+        guard let pooler, let dense = storage.semantic?.denseWeights.baseAddress else { return false }
+        let semantic: SemanticScratch
+        if let existing = scratch.semantic { semantic = existing } else {
+            semantic = SemanticScratch()
+            scratch.semantic = semantic
+        }
+        guard pooler.pool(text, into: semantic) else { return false }
+        let stride = storage.rowStride, pooled = semantic.pooled, scores = scratch.scores.base
+        for d in 0..<pooler.dimensions {
+            RowKernels.addScaledRow(dense + d &* stride, scale: pooled[d], into: scores, count: stride)
+        }
+        return true
     }
 
     /// The label scores of `text` before the softmax and at temperature 1 (bias plus each

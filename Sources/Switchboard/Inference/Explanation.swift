@@ -150,6 +150,7 @@ extension Classifier {
             terms.append(FeatureContribution(name: name, bucket: bucket, ngrams: ngrams, value: value,
                                              weight: weight, contribution: contribution))
         }
+        if let block = semanticContribution(scratch: scratch, label: index) { terms.append(block) }
         terms.sort { abs($0.contribution) != abs($1.contribution) ? abs($0.contribution) > abs($1.contribution) : $0.name < $1.name }
         return Explanation(
             text: text, label: labels[index], labelIndex: index, predictedLabel: top.map { labels[$0.labelIndex] },
@@ -170,6 +171,21 @@ extension Classifier {
         }
         let w = storage.weights[offset]
         return (w, value * w)
+    }
+
+    /// The semantic block as one term: the pooled vector (norm α) times the label's dense weights,
+    /// summed over dimensions in the runtime's order. Nil without a block or a token to pool.
+    private func semanticContribution(scratch: FeatureScratch, label: Int) -> FeatureContribution? {
+        guard let pooler, let semantic = storage.semantic, let pooled = scratch.semantic?.pooled else { return nil }
+        var contribution: Float = 0, norm: Float = 0
+        for d in 0..<pooler.dimensions {
+            contribution += pooled[d] * semantic.denseWeights[d &* storage.rowStride + label]
+            norm += pooled[d] * pooled[d]
+        }
+        guard norm > 0 else { return nil }
+        let value = norm.squareRoot()
+        return FeatureContribution(name: "semantic block (\(pooler.dimensions)-d pooled token vectors)", bucket: nil,
+                                   ngrams: [], value: value, weight: contribution / value, contribution: contribution)
     }
 
     /// Softmax probability of `index` at the calibration temperature.

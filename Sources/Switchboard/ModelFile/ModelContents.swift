@@ -20,9 +20,13 @@ public struct ModelContents: Sendable, Equatable {
     /// The weights as 8-bit integers with one scale per bucket (see `quantizedInt8()`), or nil
     /// for float32 weights. When set, `weights` is empty.
     public var quantized: QuantizedWeights?
+    /// The semantic block (pooled token vectors and their dense weights), or nil for an
+    /// n-gram-only model. A model with one is written as format version 4.
+    public var semantic: SemanticContents?
 
     public init(labels: [String], features: FeatureConfiguration, idf: [Float]?, rowStride: Int,
-                weights: [Float], bias: [Float], metadata: String = "{}", quantized: QuantizedWeights? = nil) {
+                weights: [Float], bias: [Float], metadata: String = "{}", quantized: QuantizedWeights? = nil,
+                semantic: SemanticContents? = nil) {
         self.labels = labels
         self.features = features
         self.idf = idf
@@ -31,6 +35,7 @@ public struct ModelContents: Sendable, Equatable {
         self.bias = bias
         self.metadata = metadata
         self.quantized = quantized
+        self.semantic = semantic
     }
 
     /// Row stride for `labelCount` labels: rounded up to 8 floats (32 bytes).
@@ -42,8 +47,10 @@ public struct ModelContents: Sendable, Equatable {
     /// The exact size in bytes of the model file `ModelFile.encode` writes for these contents
     /// (assuming they are valid), computed without encoding.
     public var modelByteEstimate: Int {
-        ModelFile.encodedByteCount(labels: labels, metadataLength: metadata.utf8.count, features: features,
-                                   encoding: weightEncoding)
+        ModelFileLayout.plan(labelsLength: labels.reduce(0) { $0 + 4 + $1.utf8.count },
+                             metadataLength: metadata.utf8.count, labelCount: labels.count,
+                             features: features, encoding: weightEncoding,
+                             semantic: semantic.map { ModelFileLayout.SemanticSizes($0) }).fileLength
     }
 }
 

@@ -1,4 +1,5 @@
-/// Reads and writes Switchboard model files (format versions 1 and 2).
+/// Reads and writes Switchboard model files (format versions 1, 2 and 4; version 4 adds the
+/// semantic block, documented on `SemanticHeader`).
 ///
 /// ## Layout
 /// All integers are little-endian and fixed width. Offsets and lengths are in bytes from the
@@ -55,11 +56,13 @@ public enum ModelFile {
     /// The first 8 bytes of every model file: `"SWBOARD\0"`. Readable in a hex dump; the NUL
     /// makes text tools treat the file as binary and keeps the magic exactly 8 bytes.
     public static let magic: [UInt8] = Array("SWBOARD\0".utf8)
-    /// The newest format version: this build reads versions 1 and 2, and writes 1 for float
-    /// weights and 2 for int8 weights.
-    public static let currentVersion: UInt32 = 2
+    /// The newest format version: this build reads versions 1, 2 and 4, and writes 1 for float
+    /// weights, 2 for int8 weights and 4 for a model with a semantic block (see `SemanticHeader`).
+    /// There is no version 3: 1, 2 and 4 differ in two bits each, so no single flipped bit turns
+    /// one readable version into another.
+    public static let currentVersion: UInt32 = 4
     /// The format versions this build reads.
-    public static let supportedVersions: ClosedRange<UInt32> = 1 ... currentVersion
+    public static let supportedVersions: [UInt32] = [1, 2, 4]
 
     /// Serializes `contents`: format version 1 for float weights, 2 for int8 weights.
     ///
@@ -75,14 +78,14 @@ public enum ModelFile {
         let metadata = Array(contents.metadata.utf8)
         let plan = L.plan(labelsLength: labelBytes.reduce(0) { $0 + 4 + $1.count }, metadataLength: metadata.count,
                           labelCount: contents.labels.count, features: contents.features,
-                          encoding: contents.weightEncoding)
+                          encoding: contents.weightEncoding, semantic: contents.semantic.map { L.SemanticSizes($0) })
 
         var w = ByteWriter(capacity: plan.fileLength)
         w.append(bytes: magic)
         w.append(plan.version)
         w.append(UInt32(plan.headerSize))
         w.append(UInt64(plan.fileLength))
-        w.append(contents.quantized == nil ? UInt32(0) : L.int8WeightsFlag)
+        w.append((contents.quantized == nil ? UInt32(0) : L.int8WeightsFlag) | (contents.semantic == nil ? 0 : L.semanticFlag))
         w.append(UInt32(contents.labels.count))
         let f = contents.features
         w.append(UInt32(f.bucketBits))
@@ -96,6 +99,7 @@ public enum ModelFile {
             w.append(UInt64(plan[section].offset))
             w.append(UInt64(plan[section].length))
         }
+        if plan.version >= 4 { appendSemanticHeader(contents.semantic, to: &w) }
         assert(w.count == plan.headerSize)
         for label in labelBytes {
             w.append(UInt32(label.count))
@@ -118,6 +122,7 @@ public enum ModelFile {
             w.pad(toMultipleOf: L.floatAlignment)
             w.append(floats: contents.weights)
         }
+        if let semantic = contents.semantic { appendSemanticSections(semantic, to: &w) }
         assert(w.count + L.checksumSize == plan.fileLength)
         w.append(w.bytes.withUnsafeBytes { XXH64.hash($0) })
         return w.bytes
@@ -184,7 +189,7 @@ public enum ModelFile {
             return "\(contents.weights.count) weights, expected \(features.bucketCount) × \(contents.rowStride)"
         }
         if contents.bias.count != labels.count { return "\(contents.bias.count) biases for \(labels.count) labels" }
-        return nil
+        return contents.semantic?.problem(rowStride: expectedStride)
     }
 }
 

@@ -36,7 +36,7 @@ public enum ModelFileError: Error, Equatable, CustomStringConvertible {
         case .notAModelFile(let path):
             return "'\(path)' is not a Switchboard model file (wrong magic bytes)"
         case .unsupportedVersion(let path, let version):
-            return "model file '\(path)' has format version \(version); this build reads versions \(ModelFile.supportedVersions.lowerBound) to \(ModelFile.supportedVersions.upperBound)"
+            return "model file '\(path)' has format version \(version); this build reads versions \(ModelFile.supportedVersions.map(String.init).joined(separator: ", "))"
         case .truncated(let path, let expected, let actual):
             if actual < expected {
                 return "model file '\(path)' is truncated: \(actual) bytes, expected \(expected)"

@@ -4,6 +4,9 @@ enum ModelFileLayout {
     static let headerSize = 136
     /// Size of the version-2 header: the version-1 header plus one 16-byte section entry (scales).
     static let headerSizeV2 = headerSize + 16
+    /// Size of the version-4 header: the version-2 header, three more section entries (vocabulary,
+    /// token table, dense weights) and 24 bytes of semantic-block fields (see `SemanticHeader`).
+    static let headerSizeV4 = headerSizeV2 + 3 * 16 + 24
     /// Size of the trailing XXH64 checksum.
     static let checksumSize = 8
     /// Smallest file that can hold a header and a checksum (of the smallest, version-1, header).
@@ -31,24 +34,35 @@ enum ModelFileLayout {
     /// Flag bit 0 (version 2 only): the weights section holds Int8 values and the scales section
     /// one Float32 per bucket.
     static let int8WeightsFlag: UInt32 = 1 << 0
+    /// Flag bit 1 (version 4 only): the model has a semantic block (vocabulary, token table and
+    /// dense weights sections, and the semantic header fields).
+    static let semanticFlag: UInt32 = 1 << 1
 
     /// The sections, in section-table order.
     enum Section: Int, CaseIterable {
-        case labels, metadata, idf, bias, weights, scales
+        case labels, metadata, idf, bias, weights, scales, vocabulary, tokenTable, denseWeights
         /// Where this section's (offset, length) pair sits in the header.
         var tableOffset: Int { ModelFileLayout.sectionTableOffset + rawValue * 16 }
         /// The sections a file of format `version` lists in its header.
         static func listed(inVersion version: UInt32) -> [Section] {
-            version >= 2 ? allCases : [.labels, .metadata, .idf, .bias, .weights]
+            switch version {
+            case 1: [.labels, .metadata, .idf, .bias, .weights]
+            case 2: [.labels, .metadata, .idf, .bias, .weights, .scales]
+            default: allCases
+            }
         }
     }
 
-    /// Header size of format `version` (1 or 2).
-    static func headerSize(version: UInt32) -> Int { version >= 2 ? headerSizeV2 : headerSize }
+    /// Header size of format `version` (1, 2 or 4).
+    static func headerSize(version: UInt32) -> Int {
+        version >= 4 ? headerSizeV4 : version == 2 ? headerSizeV2 : headerSize
+    }
 
     /// The format version written for a weight encoding: 1 for float32 (unchanged since
-    /// version 1), 2 for int8.
-    static func version(for encoding: WeightEncoding) -> UInt32 { encoding == .float32 ? 1 : 2 }
+    /// version 1), 2 for int8, 4 for any model with a semantic block.
+    static func version(for encoding: WeightEncoding, semantic: Bool = false) -> UInt32 {
+        semantic ? 4 : encoding == .float32 ? 1 : 2
+    }
 
     /// `value` rounded up to a multiple of `floatAlignment`.
     static func aligned(_ value: Int) -> Int { (value + floatAlignment - 1) & ~(floatAlignment - 1) }
@@ -71,8 +85,9 @@ enum ModelFileLayout {
     /// after them, then (each 64-byte aligned) IDF if used, bias, scales for int8, weights,
     /// and the checksum. `labelsLength` counts each label's 4-byte length prefix.
     static func plan(labelsLength: Int, metadataLength: Int, labelCount: Int,
-                     features: FeatureConfiguration, encoding: WeightEncoding) -> Plan {
-        let version = version(for: encoding)
+                     features: FeatureConfiguration, encoding: WeightEncoding,
+                     semantic: SemanticSizes? = nil) -> Plan {
+        let version = version(for: encoding, semantic: semantic != nil)
         let header = headerSize(version: version)
         var sections: [Section: (offset: Int, length: Int)] = [
             .labels: (header, labelsLength), .metadata: (header + labelsLength, metadataLength)]
@@ -86,6 +101,11 @@ enum ModelFileLayout {
         place(.bias, labelCount * floatSize)
         if encoding == .int8 { place(.scales, features.bucketCount * floatSize) }
         place(.weights, features.bucketCount * ModelContents.rowStride(forLabels: labelCount) * encoding.bytesPerWeight)
+        if let semantic {
+            place(.vocabulary, semantic.vocabularyLength)
+            place(.tokenTable, SemanticHeader.tableLength(tokens: semantic.tokenCount, dimensions: semantic.dimensions))
+            place(.denseWeights, semantic.dimensions * ModelContents.rowStride(forLabels: labelCount) * floatSize)
+        }
         return Plan(version: version, headerSize: header, sections: sections, fileLength: end + checksumSize)
     }
 }

@@ -20,6 +20,8 @@ struct ParsedModel {
     var weights: Range<Int>
     /// Row scales of int8 weights, else nil.
     var scales: Range<Int>?
+    /// The semantic block (format version 4), else nil.
+    var semantic: ParsedSemantic?
 }
 
 /// Where the bytes of a model file go, by section. The fields add up to the file size.
@@ -39,6 +41,8 @@ public struct ModelSizeBreakdown: Sendable, Equatable {
     public var padding: Int
     /// The trailing XXH64.
     public var checksum: Int
+    /// The semantic block's vocabulary, token table and dense weights; 0 without one.
+    public var semantic: Int = 0
 }
 
 /// A validated, immutable model held in memory: either a read-only file mapping or an owned,
@@ -72,6 +76,8 @@ public final class ModelStorage: @unchecked Sendable {
     public let idf: UnsafeBufferPointer<Float>?
     /// Bytes per section of the file.
     public let sizeBreakdown: ModelSizeBreakdown
+    /// The semantic block, in place, or nil for an n-gram-only model.
+    public let semantic: SemanticStorage?
 
     /// How the weights are stored.
     public var weightEncoding: WeightEncoding { quantized == nil ? .float32 : .int8 }
@@ -112,14 +118,16 @@ public final class ModelStorage: @unchecked Sendable {
         }
         bias = floats(parsed.bias)
         idf = parsed.idf.map(floats)
+        semantic = parsed.semantic.map { SemanticStorage($0, base: base, rowStride: parsed.rowStride, floats: floats) }
         let checksum = ModelFileLayout.checksumSize
+        let semanticBytes = parsed.semantic.map { $0.vocabulary.count + $0.table.count + $0.denseWeights.count } ?? 0
         let sections = [parsed.labelsSection, parsed.metadataSection, parsed.idf ?? 0..<0, parsed.bias,
-                        parsed.weights, parsed.scales ?? 0..<0].reduce(0) { $0 + $1.count }
+                        parsed.weights, parsed.scales ?? 0..<0].reduce(0) { $0 + $1.count } + semanticBytes
         sizeBreakdown = ModelSizeBreakdown(
             header: parsed.headerSize, labels: parsed.labelsSection.count, metadata: parsed.metadataSection.count,
             idf: parsed.idf?.count ?? 0, bias: parsed.bias.count, weights: parsed.weights.count,
             scales: parsed.scales?.count ?? 0, padding: byteCount - parsed.headerSize - sections - checksum,
-            checksum: checksum)
+            checksum: checksum, semantic: semanticBytes)
         self.base = base
         self.release = release
     }
@@ -128,7 +136,8 @@ public final class ModelStorage: @unchecked Sendable {
     public func contents() -> ModelContents {
         ModelContents(labels: labels, features: features, idf: idf.map { Array($0) }, rowStride: rowStride,
                       weights: Array(weights), bias: Array(bias), metadata: metadata,
-                      quantized: quantized.map { QuantizedWeights(scales: Array($0.scales), values: Array($0.values)) })
+                      quantized: quantized.map { QuantizedWeights(scales: Array($0.scales), values: Array($0.values)) },
+                      semantic: semantic?.contents())
     }
 
     deinit {

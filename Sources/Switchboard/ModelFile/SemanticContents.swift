@@ -1,0 +1,87 @@
+/// The semantic block of a model as plain values: a tokenizer, one int8 vector per token, and
+/// the dense weights that map the pooled query vector to label scores.
+///
+/// A query's dense features are `weight × normalize(Σ table[id])` over its token ids (special
+/// tokens left out; see `TokenPooler`), and they add `Σ_d feature[d] × denseWeights[d * rowStride + label]`
+/// to each label's logit, beside the hashed n-grams.
+public struct SemanticContents: Sendable, Equatable {
+    /// Every token's text, index = id (the tokenizer's vocabulary).
+    public var tokens: [String]
+    /// The merges in rank order, flattened: left id, right id, left id, right id, ...
+    public var mergePairs: [UInt32]
+    /// Ids of the special tokens (matched literally, never pooled).
+    public var specialIDs: [UInt32]
+    /// Length of each token vector (after any reduction).
+    public var dimensions: Int
+    /// The scale α of the pooled vector: the dense features have L2 norm α.
+    public var weight: Float
+    /// One scale per token (`tokens.count` values, ≥ 0): vector `t` is `tableScales[t] × tableValues[t*dimensions ..< (t+1)*dimensions]`.
+    public var tableScales: [Float]
+    /// `tokens.count × dimensions` int8 values, row = token id.
+    public var tableValues: [Int8]
+    /// `dimensions × rowStride` float32 weights, dimension-major; padding columns zero.
+    public var denseWeights: [Float]
+
+    /// Creates a semantic block from its parts; `ModelFile.encode` checks that the counts agree.
+    public init(tokens: [String], mergePairs: [UInt32], specialIDs: [UInt32], dimensions: Int, weight: Float,
+                tableScales: [Float], tableValues: [Int8], denseWeights: [Float]) {
+        self.tokens = tokens
+        self.mergePairs = mergePairs
+        self.specialIDs = specialIDs
+        self.dimensions = dimensions
+        self.weight = weight
+        self.tableScales = tableScales
+        self.tableValues = tableValues
+        self.denseWeights = denseWeights
+    }
+
+    /// The largest vector length the format accepts.
+    public static let maximumDimensions = 4096
+
+    /// Quantizes a row-major float table (`rows × dimensions`) to int8 with one symmetric scale
+    /// per row: `scale = max|v| / 127`, each value `round(v / scale)`; an all-zero row gets scale 0.
+    public static func quantizeTable(_ table: [Float], dimensions: Int) -> (scales: [Float], values: [Int8]) {
+        let rows = dimensions > 0 ? table.count / dimensions : 0
+        var scales = [Float](repeating: 0, count: rows)
+        var values = [Int8](repeating: 0, count: rows * dimensions)
+        for r in 0 ..< rows {
+            let row = table[(r * dimensions) ..< ((r + 1) * dimensions)]
+            let largest = row.reduce(Float(0)) { max($0, abs($1)) }
+            guard largest > 0, largest.isFinite else { continue }
+            scales[r] = largest / ModelContents.int8Levels
+            let inverse = ModelContents.int8Levels / largest
+            for (d, v) in row.enumerated() {
+                let q = (v * inverse).rounded()
+                values[r * dimensions + d] = Int8(max(-ModelContents.int8Levels, min(ModelContents.int8Levels, q)))
+            }
+        }
+        return (scales, values)
+    }
+
+    /// The first reason these values cannot be encoded with `rowStride`, or nil.
+    func problem(rowStride: Int) -> String? {
+        if tokens.isEmpty || tokens.count > BPETokenizer.maximumVocabularySize { return "semantic block: \(tokens.count) tokens" }
+        if !(1 ... Self.maximumDimensions).contains(dimensions) { return "semantic block: \(dimensions) dimensions" }
+        if !(weight > 0 && weight.isFinite) { return "semantic block: weight \(weight), expected a finite value > 0" }
+        if mergePairs.count % 2 != 0 { return "semantic block: odd merge list" }
+        if tableScales.count != tokens.count { return "semantic block: \(tableScales.count) table scales for \(tokens.count) tokens" }
+        if tableScales.contains(where: { !($0 >= 0 && $0.isFinite) }) { return "semantic block: a table scale is negative or not finite" }
+        if tableValues.count != tokens.count * dimensions { return "semantic block: \(tableValues.count) table values, expected \(tokens.count) × \(dimensions)" }
+        if denseWeights.count != dimensions * rowStride { return "semantic block: \(denseWeights.count) dense weights, expected \(dimensions) × \(rowStride)" }
+        if denseWeights.contains(where: { !$0.isFinite }) { return "semantic block: a dense weight is not finite" }
+        do {
+            _ = try tokenizer()
+        } catch {
+            return "semantic block: \(error.description)"
+        }
+        return nil
+    }
+
+    /// The tokenizer these tokens and merges describe.
+    public func tokenizer() throws(BPETokenizer.BuildError) -> BPETokenizer {
+        var merges: [(left: UInt32, right: UInt32)] = []
+        merges.reserveCapacity(mergePairs.count / 2)
+        for i in Swift.stride(from: 0, to: mergePairs.count - 1, by: 2) { merges.append((mergePairs[i], mergePairs[i + 1])) }
+        return try BPETokenizer(tokens: tokens, merges: merges, specialIDs: specialIDs)
+    }
+}
