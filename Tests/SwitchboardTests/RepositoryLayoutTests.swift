@@ -48,3 +48,37 @@ func noTwoRepositoryPathsDifferOnlyByCase() throws {
     #expect(files.count > 10)
     #expect(caseCollisions(pathsAndFolders(files)) == [])
 }
+
+/// Runs `scripts/check-sizes.py` on `folder` (relative to the repository): its exit status and output.
+private func checkSizes(_ folder: String) throws -> (status: Int32, output: String) {
+    var root = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { root.deleteLastPathComponent() }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", root.appendingPathComponent("scripts/check-sizes.py").path, folder]
+    process.currentDirectoryURL = root
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+private let hasPython: Bool = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")
+    || (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
+        .contains { FileManager.default.isExecutableFile(atPath: "\($0)/python3") }
+
+/// No source file over 400 lines and no function over 60, and the checker finds an offender.
+@Test(.enabled(if: hasPython, "needs python3"))
+func sourcesKeepTheirSizeLimits() throws {
+    let sources = try checkSizes("Sources")
+    #expect(sources.status == 0, "\(sources.output)")
+    let dir = NSTemporaryDirectory() + "sizes-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let body = (0..<70).map { "    let v\($0) = \($0)" }.joined(separator: "\n")
+    try "func long() {\n\(body)\n}\n".write(toFile: dir + "/Long.swift", atomically: true, encoding: .utf8)
+    let long = try checkSizes(dir)
+    #expect(long.status == 1 && long.output.contains("function of 72 lines"), "\(long.output)")
+}
