@@ -90,7 +90,7 @@ public struct EvaluationReport: Sendable {
         reliability = Self.reliabilityBins(rows)
         let routed = zip(predictions, rows).map { p, row -> String in
             if let threshold, !row.answered(at: threshold) { return unknownLabel }
-            return p.labelIndex >= 0 ? labels[p.labelIndex] : Confusion.noPrediction
+            return p.label(in: labels) ?? Confusion.noPrediction
         }
         // The unknown label would dominate the heatmap and the list at 150 labels: in-scope
         // confusions there, answered unknown-label rows in their own list.

@@ -146,7 +146,11 @@ private func close(_ x: Double?, _ y: Double, _ tolerance: Double = 1e-12) -> Bo
         #expect(classifier.calibration == report.calibration)         // survives the metadata round trip
         // The runtime's probabilities equal the score table's bit for bit, so the validation
         // figures are reproduced exactly by evaluating the calibrated model.
-        let table = ScoreTable.compute(model, texts: val.texts, threads: 2)
+        let table = try ScoreTable.compute(model, texts: val.texts, threads: 2)
+        // Invalid contents are a thrown error, not a trap.
+        var broken = model
+        broken.weights.removeLast()
+        #expect(throws: ModelFileError.self) { _ = try ScoreTable.compute(broken, texts: val.texts, threads: 1) }
         #expect(classifier.predictions(for: val.texts) == table.predictions(temperature: report.calibration.temperature))
         let evaluation = AbstentionEvaluation.evaluate(classifier, on: val, unknownLabel: "oos",
                                                        threshold: classifier.calibration.threshold, threads: 1)

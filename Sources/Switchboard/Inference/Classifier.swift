@@ -19,6 +19,11 @@ public struct Prediction: Sendable, Equatable {
     /// Probability of the runner-up (0 with fewer than two labels).
     public var runnerUpProbability: Float
 
+    /// The predicted label among `labels` (the model's, in order), or nil when the query had no
+    /// features: the one way to read `labelIndex`.
+    @inlinable
+    public func label(in labels: [String]) -> String? { labelIndex >= 0 ? labels[labelIndex] : nil }
+
     public init(labelIndex: Int, probability: Float, runnerUpProbability: Float) {
         self.labelIndex = labelIndex
         self.probability = probability
@@ -157,7 +162,7 @@ public final class Classifier: Sendable {
     /// Ignores the abstention threshold; see `routedLabel(for:)`.
     public func predictedLabel(for text: String) -> String? {
         let p = predict(text, scratch: FeatureScratch())
-        return p.labelIndex >= 0 ? labels[p.labelIndex] : nil
+        return p.label(in: labels)
     }
 
     /// The label to route `text` to: the most probable label, or `calibration.unknownLabel` when

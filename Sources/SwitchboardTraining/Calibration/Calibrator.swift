@@ -136,12 +136,13 @@ public enum Calibrator {
     /// kept when `fitTemperature` is false), chooses the threshold for `objective` on all rows
     /// at that temperature, and returns the model with the calibration merged into its metadata
     /// (weights, labels and everything else unchanged). The report's `warnings` say when the
-    /// data is too small or too easy to trust the fit. Throws `ThresholdSelectionError`.
+    /// data is too small or too easy to trust the fit. Throws `ThresholdSelectionError`, or
+    /// `ModelFileError` for invalid `contents`.
     public static func calibrate(_ contents: ModelContents, on data: LabeledDataset, unknownLabel: String,
                                  objective: ThresholdObjective, fitTemperature: Bool = true,
                                  threads: Int) throws -> (ModelContents, CalibrationReport) {
         guard data.count > 0 else { throw ThresholdSelectionError.noRows }
-        let table = ScoreTable.compute(contents, texts: data.texts, threads: threads)
+        let table = try ScoreTable.compute(contents, texts: data.texts, threads: threads)
         let index = Dictionary(uniqueKeysWithValues: contents.labels.enumerated().map { ($1, Int32($0)) })
         let targets = data.labels.map { $0 == unknownLabel ? -1 : index[$0] ?? -1 }
         let previous = Calibration.from(metadata: contents.metadata).temperature

@@ -26,10 +26,10 @@ public struct ScoreTable: Sendable {
 
     /// Scores `texts` with the model in `contents` on `threads` threads through
     /// `Classifier.logits`, so the scores equal the runtime's bit for bit, for float32 and int8
-    /// weights alike.
-    public static func compute(_ contents: ModelContents, texts: [String], threads: Int) -> ScoreTable {
+    /// weights alike. Throws the `ModelFileError` that makes `contents` an invalid model.
+    public static func compute(_ contents: ModelContents, texts: [String], threads: Int) throws -> ScoreTable {
         let k = contents.labels.count
-        guard let classifier = try? Classifier(contents: contents) else { preconditionFailure("invalid model contents") }
+        let classifier = try Classifier(contents: contents)
         var scores = [Float](repeating: 0, count: texts.count * k)
         var hasFeatures = [Bool](repeating: false, count: texts.count)
         scores.withUnsafeMutableBufferPointer { out in

@@ -52,7 +52,7 @@ public enum CrossValidator {
                                                    parameters: p)
         let classifier = try Classifier(contents: contents)
         let predictions = classifier.predictions(for: test.map { data.texts[$0] }, threads: 1)
-        let predicted = predictions.map { $0.labelIndex >= 0 ? classifier.labels[$0.labelIndex] : Confusion.noPrediction }
+        let predicted = predictions.map { $0.label(in: classifier.labels) ?? Confusion.noPrediction }
         let metrics = ClassifierMetrics(trueLabels: test.map { data.labels[$0] }, predictedLabels: predicted)
         return FoldOutcome(fold: fold, rows: test, predicted: predicted, confidence: predictions.map(\.probability),
                            metrics: metrics, epochs: report.epochs)

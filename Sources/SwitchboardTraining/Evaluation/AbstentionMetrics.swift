@@ -33,7 +33,7 @@ public struct AbstentionRow: Sendable, Equatable {
                             unknownLabel: String) -> [AbstentionRow] {
         precondition(predictions.count == trueLabels.count, "predictions and labels must be parallel")
         return zip(predictions, trueLabels).map { p, truth in
-            let predicted = p.labelIndex >= 0 ? modelLabels[p.labelIndex] : nil
+            let predicted = p.label(in: modelLabels)
             let unknown = truth == unknownLabel
             return AbstentionRow(confidence: p.probability, correct: !unknown && predicted == truth, unknown: unknown,
                                  answerable: predicted != nil && predicted != unknownLabel)
@@ -137,7 +137,7 @@ public struct AbstentionEvaluation: Sendable {
                                       unknownLabel: unknownLabel)
         let ece = AbstentionMetrics.expectedCalibrationError(rows)
         guard let threshold else {
-            let predicted = predictions.map { $0.labelIndex >= 0 ? labels[$0.labelIndex] : Confusion.noPrediction }
+            let predicted = predictions.map { $0.label(in: labels) ?? Confusion.noPrediction }
             return AbstentionEvaluation(metrics: ClassifierMetrics(trueLabels: data.labels, predictedLabels: predicted),
                                         abstention: nil, ece: ece)
         }

@@ -90,7 +90,7 @@ public struct ClassifierMetrics: Sendable {
     public static func evaluate(_ classifier: Classifier, on data: LabeledDataset, threads: Int) -> ClassifierMetrics {
         let labels = classifier.labels
         let predicted = classifier.predictions(for: data.texts, threads: max(1, threads)).map {
-            $0.labelIndex >= 0 ? labels[$0.labelIndex] : Confusion.noPrediction
+            $0.label(in: labels) ?? Confusion.noPrediction
         }
         return ClassifierMetrics(trueLabels: data.labels, predictedLabels: predicted)
     }
