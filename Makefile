@@ -138,7 +138,7 @@ bench-spark: build
 	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless; }
 	@test -x $(SPARK_VENV)/bin/python || python3 -m venv $(SPARK_VENV)
 	$(SPARK_VENV)/bin/pip install -q -r integrations/spark/requirements.txt
-	SWITCHBOARD_BIN=$${SWITCHBOARD_BIN:-$(BIN)} nice -n 10 $(SPARK_VENV)/bin/python integrations/spark/bench.py
+	SWITCHBOARD_BIN=$${SWITCHBOARD_BIN:-$(BIN)} $(SPARK_VENV)/bin/python integrations/spark/bench.py
 
 ## Property-based API test: schemathesis (pinned, in .venv-api/) against docs/openapi.yaml on a
 ## debug server with the demo model. API_EXAMPLES sets the examples per operation (default 100).
