@@ -183,8 +183,21 @@ def main():
         f"- + to Python: {med[cases[3][0]] - med[cases[2][0]]:+.2f} s",
         f"- + JSON encoding: {med[cases[4][0]] - med[cases[3][0]]:+.2f} s",
         f"- round trip with write, no process ({med[cases[5][0]]:.2f} s) vs full labeling job ({s:.2f} s):"
-        f" the process and reading its answers add {s - med[cases[5][0]]:+.2f} s",
+        f" the process and reading its answers add {s - med[cases[5][0]]:+.2f} s; the labeling alone takes"
+        f" {d:.2f} s on all cores when run directly (CSV instead of JSON Lines), so an estimated"
+        f" {s - med[cases[5][0]] - d:+.2f} s is the pipes, JSON in and out of the process, `json.loads` of each"
+        " answer and the per-row Python loop (the feeding thread and the reading generator share one GIL in"
+        " each Python worker)",
         "",
+    ]
+    if ROWS < 10_000_000:
+        lines += [
+            f"Extrapolation, not measured: if time grows linearly with rows, 10,000,000 rows would take about"
+            f" {s * 1e7 / ROWS:,.0f} s through Spark and {d * 1e7 / ROWS:,.0f} s directly on this machine"
+            f" (run `SPARK_BENCH_ROWS=10000000 make bench-spark` to measure it).",
+            "",
+        ]
+    lines += [
         "Command: `" + " ".join(f"{k}={os.environ[k]}" for k in ("SPARK_BENCH_ROWS", "SPARK_BENCH_RUNS") if k in os.environ)
         + (" " if any(k in os.environ for k in ("SPARK_BENCH_ROWS", "SPARK_BENCH_RUNS")) else "") + "make bench-spark`",
         "",
