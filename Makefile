@@ -8,7 +8,7 @@ DEMO := .build/demo
 SEED := 42
 
 .PHONY: deps browser build embeddings check-tokenizer demo test test-spark test-asan test-tsan fuzz models bench \
-  bench-compact test-api bench-serve clean
+  bench-compact test-api bench-serve bench-spark clean
 
 ## Install the Debian packages (BLAS, LAPACKE, OpenBLAS's run-time library) if missing.
 deps:
@@ -128,6 +128,17 @@ test-spark: deps
 	$(SPARK_VENV)/bin/pip install -q -r integrations/spark/requirements.txt
 	swift build --product switchboard
 	$(SPARK_VENV)/bin/python -m pytest -q integrations/spark/tests
+
+## switchboard_spark's throughput: SPARK_BENCH_ROWS (default 10M) CLINC150 texts as Parquet and as
+## CSV in integrations/spark/.bench/ (gitignored), labeled through Spark local[2] and by the release
+## binary directly, SPARK_BENCH_RUNS times each (default 3, medians), plus stage timings: writes
+## benchmarks/SPARK.md. Needs the test-spark venv's PySpark (installed here too).
+bench-spark: build
+	@command -v java >/dev/null || { $(SUDO) apt-get update -qq && \
+	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless; }
+	@test -x $(SPARK_VENV)/bin/python || python3 -m venv $(SPARK_VENV)
+	$(SPARK_VENV)/bin/pip install -q -r integrations/spark/requirements.txt
+	SWITCHBOARD_BIN=$${SWITCHBOARD_BIN:-$(BIN)} $(SPARK_VENV)/bin/python integrations/spark/bench.py
 
 ## Property-based API test: schemathesis (pinned, in .venv-api/) against docs/openapi.yaml on a
 ## debug server with the demo model. API_EXAMPLES sets the examples per operation (default 100).
