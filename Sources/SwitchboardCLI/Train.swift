@@ -208,9 +208,9 @@ extension SwitchboardCommand {
             try OutputCheck.writable(output)
             let clock = ContinuousClock()
             let start = clock.now
-            let ngrams = hyperparameters.parameters(seed: seed, threads: threads.threads).features
+            var parameters = hyperparameters.parameters(seed: seed, threads: threads.threads)
             let (data, skipped) = try LabeledInput.load(trainingFiles, columns: columns, skipBadRows: onError == .skip,
-                                                         features: ngrams)
+                                                         features: parameters.features)
             Self.warnAboutLabels(data)
             let held = validation.isEmpty ? nil
                 : try LabeledInput.load(validation, columns: columns, skipBadRows: onError == .skip).dataset
@@ -219,7 +219,6 @@ extension SwitchboardCommand {
             let stopping = held.map { h in
                 isCalibrating ? zip(h.texts, h.labels).filter { $0.1 != unknownLabel } : Array(zip(h.texts, h.labels))
             }
-            var parameters = hyperparameters.parameters(seed: seed, threads: threads.threads)
             let features = try semantic.resolve()
             if let maxSize {
                 let labels = Set(data.labels).sorted()

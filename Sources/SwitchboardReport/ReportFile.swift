@@ -8,7 +8,7 @@ public enum ReportFile {
         do {
             try AtomicFile.write(Array(text.utf8), to: path)
         } catch {
-            throw .writeFailed(path: path, reason: error.path == path ? "\(error.operation): \(error.reason)" : error.description)
+            throw .writeFailed(path: path, reason: error.reason(writing: path))
         }
     }
 }

@@ -27,6 +27,12 @@ package struct IOError: Error, Equatable, CustomStringConvertible {
 
     /// "cannot OPERATION 'PATH': REASON".
     package var description: String { "cannot \(operation) '\(path)': \(reason)" }
+
+    /// The reason to give after "cannot write 'output'": "STEP: REASON" when the failure is on
+    /// `output` itself, else the whole description (e.g. the directory that cannot hold it).
+    package func reason(writing output: String) -> String {
+        path == output ? "\(operation): \(reason)" : description
+    }
 }
 
 /// The few system calls the package makes on files, each retrying `EINTR` and throwing `IOError`.

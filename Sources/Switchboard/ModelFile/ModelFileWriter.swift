@@ -26,7 +26,7 @@ extension ModelFile {
         do {
             try AtomicFile.write(bytes, to: path)
         } catch {
-            throw .writeFailed(path: path, reason: error.path == path ? "\(error.operation): \(error.reason)" : error.description)
+            throw .writeFailed(path: path, reason: error.reason(writing: path))
         }
     }
 }

@@ -107,7 +107,7 @@ public enum OutOfFoldFile {
         do {
             try AtomicFile.write(csv(result, data: data), to: path)
         } catch {
-            throw .writeFailed(path: path, reason: error.path == path ? "\(error.operation): \(error.reason)" : error.description)
+            throw .writeFailed(path: path, reason: error.reason(writing: path))
         }
     }
 }
