@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "SwitchboardBench", dependencies: ["Switchboard", "SwitchboardData", "SwitchboardSupport"]),
         .target(name: "SwitchboardReport", dependencies: ["Switchboard", "SwitchboardData", "SwitchboardTraining", "SwitchboardSupport"]),
         .target(name: "SwitchboardServe", dependencies: [
-            "Switchboard",
+            "Switchboard", "SwitchboardSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),

@@ -1,3 +1,5 @@
+import SwitchboardSupport
+
 /// Byte-level formatting for the batch labeler's output: numbers, CSV fields and JSON strings
 /// appended straight to a reusable `[UInt8]`, with no `String` built per row. At ~3.5 µs per
 /// prediction, `String` interpolation per row would cost as much as the prediction itself.
@@ -86,21 +88,9 @@ public enum FastFormat {
     /// `s` as a JSON string literal (quotes included): `"`, `\` and control characters escaped,
     /// everything else (including non-ASCII) copied as UTF-8.
     public static func jsonString(_ s: String) -> [UInt8] {
-        var out: [UInt8] = [UInt8(ascii: "\"")]
-        for byte in s.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out += Array(#"\""#.utf8)
-            case UInt8(ascii: "\\"): out += Array(#"\\"#.utf8)
-            case 0x0A: out += Array(#"\n"#.utf8)
-            case 0x0D: out += Array(#"\r"#.utf8)
-            case 0x09: out += Array(#"\t"#.utf8)
-            case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out += Array(#"\u00"#.utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count + 2)
+        JSONText.append(s, to: &out)
         return out
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardSupport
 
 /// Hand-written JSON for the hot path: the answer without an explanation, and the request body
 /// `{"text": ...}`. Same members, same sorted order as `ClassifyAPI.encode`, and the same parse
@@ -31,23 +32,9 @@ enum FastJSON {
         out.append(contentsOf: (value.isFinite ? value : 0).description.utf8)
     }
 
-    /// `value` as a JSON string: quote, backslash and control characters escaped.
+    /// `value` as a JSON string (the shared escaper).
     static func string(_ value: String, into out: inout [UInt8]) {
-        out.append(0x22)
-        for byte in value.utf8 {
-            switch byte {
-            case 0x22: out.append(contentsOf: [0x5C, 0x22])
-            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
-            case 0x0D: out.append(contentsOf: [0x5C, 0x72])
-            case 0x09: out.append(contentsOf: [0x5C, 0x74])
-            case 0x00..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            default: out.append(byte)
-            }
-        }
-        out.append(0x22)
+        JSONText.append(value, to: &out)
     }
 
     private struct TextBody: Decodable { let text: String }

@@ -46,7 +46,26 @@ import Testing
         let logit = try #require(e["logit"] as? Double)
         #expect(abs(sum - logit) < 1e-3, "terms + bias = \(sum), logit \(logit)")
         let second = (o["top"] as? [[String: Any]])?.dropFirst().first?["label"] as? String
-        #expect(e["runner_up"] as? String == second)
+        #expect(e["runner_up_label"] as? String == second)
+    }
+
+    @Test func explanationUsesTheSameMembersAsExplainJSON() throws {
+        let server = try ServerProcess(model: demoModel)
+        let text = "I was charged twice this month"
+        let served = try #require(try server.classify(text, query: "?explain=true").json["explanation"] as? [String: Any])
+        let cli = try runBinary(["explain", demoModel, text, "--json", "--top", "10"])
+        #expect(cli.status == 0, "\(cli.stderr)")
+        let printed = try #require(try JSONSerialization.jsonObject(with: Data(cli.stdout.utf8)) as? [String: Any])
+        #expect(Set(served.keys) == Set(printed.keys).subtracting(["schema"]))
+        let servedTerm = try #require((served["contributions"] as? [[String: Any]])?.first)
+        let printedTerm = try #require((printed["contributions"] as? [[String: Any]])?.first)
+        #expect(Set(servedTerm.keys) == Set(printedTerm.keys))
+        let servedGram = try #require((servedTerm["ngrams"] as? [[String: Any]])?.first)
+        let printedGram = try #require((printedTerm["ngrams"] as? [[String: Any]])?.first)
+        #expect(Set(servedGram.keys) == Set(printedGram.keys))
+        #expect(served["label"] as? String == printed["label"] as? String)
+        let a = try #require(served["confidence"] as? Double), b = try #require(printed["confidence"] as? Double)
+        #expect(abs(a - b) < 1e-6)
     }
 
     @Test func batchAnswersEachTextInOrderLikeSingleRequests() throws {

@@ -120,7 +120,7 @@ import Testing
         let e = try classifier.explanation(for: "I was charged twice this month").keepingTop(2)
         let data = try JSONEncoder().encode(e)
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        #expect(object["label"] as? String == e.label && object["runner_up"] as? String == e.runnerUp)
+        #expect(object["label"] as? String == e.label && object["runner_up_label"] as? String == e.runnerUp)
         let contributions = try #require(object["contributions"] as? [[String: Any]])
         #expect(contributions.count == 2 && object["omitted_count"] as? Int == e.omittedCount)
         #expect(contributions[0]["ngrams"] is [[String: Any]] && contributions[0]["collision"] is Bool)

@@ -1,7 +1,8 @@
-// JSON form of an explanation (snake_case keys), shared by the command line and the server.
+// JSON form of an explanation (snake_case keys): the server answers with it, and `explain --json`
+// prints the same members under the same names.
 
 extension NGram: Encodable {
-    enum CodingKeys: String, CodingKey { case kind, text, count }
+    enum CodingKeys: String, CodingKey { case kind, text, count = "occurrence_count" }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -30,8 +31,8 @@ extension FeatureContribution: Encodable {
 
 extension Explanation: Encodable {
     enum CodingKeys: String, CodingKey {
-        case text, label, predictedLabel = "predicted_label", logit, bias, probability
-        case runnerUp = "runner_up", runnerUpLogit = "runner_up_logit", margin, contributions
+        case text, label, predictedLabel = "predicted_label", logit, bias, probability = "confidence"
+        case runnerUp = "runner_up_label", runnerUpLogit = "runner_up_logit", margin, contributions
         case omittedCount = "omitted_count", omittedContribution = "omitted_contribution"
     }
 
