@@ -11,14 +11,14 @@ enum FastJSON {
         out.append(contentsOf: #"{"confidence":"#.utf8)
         if let c = result.confidence { number(c, into: &out) } else { out.append(contentsOf: "null".utf8) }
         out.append(contentsOf: #","label":"#.utf8)
-        if let l = result.label { string(l, into: &out) } else { out.append(contentsOf: "null".utf8) }
+        if let l = result.label { JSONText.append(l, to: &out) } else { out.append(contentsOf: "null".utf8) }
         out.append(contentsOf: #","routed":"#.utf8)
-        string(result.routed, into: &out)
+        JSONText.append(result.routed, to: &out)
         out.append(contentsOf: #","top":["#.utf8)
         for (i, ranked) in result.top.enumerated() {
             if i > 0 { out.append(0x2C) }
             out.append(contentsOf: #"{"label":"#.utf8)
-            string(ranked.label, into: &out)
+            JSONText.append(ranked.label, to: &out)
             out.append(contentsOf: #","confidence":"#.utf8)
             number(ranked.confidence, into: &out)
             out.append(0x7D)
@@ -30,11 +30,6 @@ enum FastJSON {
     /// A finite float in its shortest round-trip form (probabilities are never NaN or infinite).
     static func number(_ value: Float, into out: inout [UInt8]) {
         out.append(contentsOf: (value.isFinite ? value : 0).description.utf8)
-    }
-
-    /// `value` as a JSON string (the shared escaper).
-    static func string(_ value: String, into out: inout [UInt8]) {
-        JSONText.append(value, to: &out)
     }
 
     private struct TextBody: Decodable { let text: String }
