@@ -15,6 +15,11 @@
 /// A member's type is `integer`, `number`, `string`, `boolean`, `object` (free-form), `@shape`
 /// (the named shape below), `[T]` (a list of T) or `{T}` (an object whose values are T, e.g.
 /// keyed by label); a trailing `?` means it may be null. Members in `optional` may be absent.
+///
+/// The one exception to the naming rules is a shape's `aliases`: a member that restates another
+/// member of the same object in a unit external tools already read (`bench`'s `p50_us` is
+/// `latency_p50_seconds` in microseconds). An alias is also listed in `required`, is a number,
+/// and names the member it restates.
 enum JSONVocabulary {
     /// The value of `"schema"` in every top-level object.
     static let version = 1
@@ -23,6 +28,8 @@ enum JSONVocabulary {
     struct Shape {
         var required: [String: String]
         var optional: [String: String] = [:]
+        /// Alias name → the member it restates in another unit (see the type's documentation).
+        var aliases: [String: String] = [:]
     }
 
     /// The shape each subcommand prints (one object, or one per line for predict and explain).
@@ -95,7 +102,10 @@ enum JSONVocabulary {
                        "timer_overhead_seconds": "number", "page_fault_count": "integer",
                        "context_switch_count": "integer", "queries_per_second": "number",
                        "queries_per_second_all_threads": "number", "thread_count": "integer",
-                       "allocations_per_query": "number?", "resident_bytes": "integer?", "query_count": "integer"]),
+                       "allocations_per_query": "number?", "resident_bytes": "integer?", "query_count": "integer",
+                       "p50_us": "number", "p99_us": "number", "load_ms": "number"],
+            // The project scorecard and earlier scripts read these three names.
+            aliases: ["p50_us": "latency_p50_seconds", "p99_us": "latency_p99_seconds", "load_ms": "load_seconds"]),
         "explain": Shape(
             required: ["schema": "integer", "text": "string", "label": "string", "predicted_label": "string?",
                        "logit": "number", "bias": "number", "confidence": "number", "runner_up_label": "string?",
@@ -139,7 +149,8 @@ enum JSONVocabulary {
             "commands": .object(commands.mapValues(JSON.string)),
             "shapes": .object(shapes.mapValues { shape in
                 ["required": .object(shape.required.mapValues(JSON.string)),
-                 "optional": .object(shape.optional.mapValues(JSON.string))]
+                 "optional": .object(shape.optional.mapValues(JSON.string)),
+                 "aliases": .object(shape.aliases.mapValues(JSON.string))]
             }),
         ])
     }

@@ -8,7 +8,7 @@ import Testing
                               "latency_p999_seconds", "latency_max_seconds", "latency_mean_seconds", "sample_count",
                               "timer_overhead_seconds", "page_fault_count", "context_switch_count", "queries_per_second",
                               "queries_per_second_all_threads", "thread_count", "model_bytes", "resident_bytes",
-                              "query_count"]
+                              "query_count", "p50_us", "p99_us", "load_ms"]
 
     /// Trains `dir/model` from the shared tiny data set, quickly.
     private func model(in dir: String) throws -> String {
@@ -53,6 +53,12 @@ import Testing
             let p99 = try #require((json["latency_p99_seconds"] as? NSNumber)?.doubleValue)
             let max = try #require((json["latency_max_seconds"] as? NSNumber)?.doubleValue)
             #expect(p50 <= p99 && p99 <= max)
+            // The scorecard's aliases restate the same figures in microseconds and milliseconds.
+            let load = try #require((json["load_seconds"] as? NSNumber)?.doubleValue)
+            for (alias, seconds, unit) in [("p50_us", p50, 1e6), ("p99_us", p99, 1e6), ("load_ms", load, 1e3)] {
+                let value = try #require((json[alias] as? NSNumber)?.doubleValue, "\(alias) missing")
+                #expect(abs(value - seconds * unit) <= 1e-9 * unit, "\(alias) = \(value), expected \(seconds * unit)")
+            }
         }
     }
 

@@ -81,7 +81,7 @@ private struct Reader {
 /// The vocabulary as `switchboard json-schema` prints it.
 private struct Vocabulary {
     var commands: [String: String] = [:]
-    var shapes: [String: (required: [String: String], optional: [String: String])] = [:]
+    var shapes: [String: (required: [String: String], optional: [String: String], aliases: [String: String])] = [:]
 
     static func load() throws -> Vocabulary {
         let r = try run(["json-schema"])
@@ -90,7 +90,7 @@ private struct Vocabulary {
         var v = Vocabulary()
         v.commands = try #require(object["commands"] as? [String: String])
         for (name, shape) in try #require(object["shapes"] as? [String: [String: [String: String]]]) {
-            v.shapes[name] = (shape["required"] ?? [:], shape["optional"] ?? [:])
+            v.shapes[name] = (shape["required"] ?? [:], shape["optional"] ?? [:], shape["aliases"] ?? [:])
         }
         return v
     }
@@ -144,7 +144,13 @@ private func floatNoise(_ value: Parsed, _ path: String = "") -> [String] {
     @Test func vocabularyFollowsItsNamingRules() throws {
         let v = try Vocabulary.load()
         for (shape, members) in v.shapes {
-            for (name, type) in members.required.merging(members.optional, uniquingKeysWith: { a, _ in a }) {
+            for (alias, original) in members.aliases {
+                // An alias restates a required number of the same object in another unit.
+                #expect(members.required[alias] == "number", "\(shape).\(alias): an alias is a required number")
+                #expect(members.required[original] == "number", "\(shape).\(alias) restates \(original), not a required number")
+            }
+            for (name, type) in members.required.merging(members.optional, uniquingKeysWith: { a, _ in a })
+            where members.aliases[name] == nil {
                 let at = "\(shape).\(name)"
                 #expect(name != "probability", "\(at): say confidence")
                 #expect(!["seconds", "examples", "epochs", "bits", "samples", "queries", "threads", "bytes"].contains(name),
