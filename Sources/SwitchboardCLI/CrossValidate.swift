@@ -54,62 +54,85 @@ extension SwitchboardCommand {
         @OptionGroup var threads: ThreadOptions
         @OptionGroup var format: JSONOption
         @OptionGroup(title: "Hyperparameters") var hyperparameters: HyperparameterOptions
+        @OptionGroup(title: "Semantic features") var semantic: EmbeddingOptions
 
         func validate() throws {
             if folds < 2 { throw ValidationError("--folds must be at least 2 (got \(folds))") }
             if let problem = hyperparameters.parameters(seed: seed, threads: 1).problem { throw ValidationError(problem) }
             if predictions?.isEmpty == true { throw ValidationError("--predictions must not be empty") }
-            if let search {
-                do { _ = try OptionSearch.candidates(space(search), base: hyperparameters.parameters(seed: seed, threads: 1)) } catch {
-                    throw ValidationError(error.description)
+            if let search, search != "grid", search != "auto" {
+                // Keys and values only: whether there is a pack for embedding-weight is known in run().
+                do { _ = try OptionSearch.candidates(search, base: hyperparameters.parameters(seed: seed, threads: 1)) } catch {
+                    if error != .embeddingWeightWithoutPack { throw ValidationError(error.description) }
                 }
             }
         }
 
-        /// The grid `--search` names: the built-in grid, the auto space, or the given one.
-        func space(_ search: String) -> String {
-            search == "grid" ? OptionSearch.builtInGrid : search == "auto" ? OptionSearch.autoSpace : search
+        /// The grid `--search` names: the built-in grid, the auto space (with α when there is a
+        /// semantic block), or the given one.
+        func space(_ search: String, semantic: Bool) -> String {
+            switch search {
+            case "grid": OptionSearch.builtInGrid
+            case "auto": OptionSearch.autoSpace + (semantic ? ";" + OptionSearch.autoSemanticSpace : "")
+            default: search
+            }
         }
 
         func run() throws {
             let start = ContinuousClock.now
             let data = try LabeledDataset.load(path: trainingFile, textColumn: columns.text, labelColumn: columns.label)
             let base = hyperparameters.parameters(seed: seed, threads: 1)
+            let features = try semantic.resolve()
+            let progress = Output.stderrIsTerminal ? Self.showProgress(start: start) : nil
             do {
                 let split = try StratifiedFolds(labels: data.labels, folds: folds, seed: seed, policy: onSmallLabels)
                 var searched: SearchResult?
                 let result: CrossValidationResult
                 if let search {
-                    let candidates = try OptionSearch.candidates(space(search), base: base)
+                    let candidates = try OptionSearch.candidates(space(search, semantic: features.settings != nil), base: base,
+                                                                 semantic: features.settings)
                     let s = search == "auto"
-                        ? try OptionSearch.auto(data, folds: split, candidates: candidates, base: base, threads: threads.threads)
-                        : try OptionSearch.grid(data, folds: split, candidates: candidates, base: base, threads: threads.threads)
+                        ? try OptionSearch.auto(data, folds: split, candidates: candidates, base: base, semantic: features.settings,
+                                                threads: threads.threads, progress: progress)
+                        : try OptionSearch.grid(data, folds: split, candidates: candidates, base: base, semantic: features.settings,
+                                                threads: threads.threads, progress: progress)
                     searched = s
                     result = s.best
                 } else {
-                    result = try CrossValidator.run(data, folds: split, parameters: base, threads: threads.threads)
+                    result = try CrossValidator.run(data, folds: split, parameters: base, semantic: features.settings,
+                                                    threads: threads.threads, progress: progress)
                 }
                 if let predictions { try OutOfFoldFile.write(result, data: data, to: predictions) }
                 let seconds = (ContinuousClock.now - start) / .seconds(1)
-                let winner = searched.map { $0.trials[$0.winner].candidate.applied(to: base) }
-                let command = winner.map { trainCommand($0) }
+                let command = searched.map { trainCommand($0.trials[$0.winner].candidate, base: base) }
                 if format.json {
-                    Output.printJSON(CrossValidationOutput.json(result, search: searched, command: command, seconds: seconds))
+                    var object = CrossValidationOutput.json(result, search: searched, command: command, seconds: seconds)
+                    object["features"] = EmbeddingOptions.json(features)
+                    Output.printJSON(JSONVocabulary.document(object))
                 } else {
-                    print(CrossValidationOutput.text(result, search: searched, command: command, seconds: seconds))
+                    print(CrossValidationOutput.text(result, search: searched, command: command, seconds: seconds)
+                          + "\n\n" + Output.table([["features", features.note]]))
                 }
             } catch let error as CrossValidationError {
                 throw CLIError(error.description)
             }
         }
 
-        /// The `switchboard train` command line that trains with `p` on this file.
-        func trainCommand(_ p: TrainingParameters) -> String {
+        /// The `switchboard train` command line that trains the winner `c` on this file.
+        func trainCommand(_ c: SearchCandidate, base: TrainingParameters) -> String {
             var words = ["switchboard", "train", trainingFile, "--output", "MODEL", "--seed", "\(seed)"]
             if columns.textColumn != "text" { words += ["--text-column", columns.textColumn] }
             if columns.labelColumn != "label" { words += ["--label-column", columns.labelColumn] }
-            words += CrossValidationOutput.trainArguments(p)
+            words += CrossValidationOutput.trainArguments(c.applied(to: base))
+            words += semantic.trainArguments(weight: c.embeddingWeight)
             return words.map(CrossValidationOutput.shellQuoted).joined(separator: " ")
+        }
+
+        /// Prints "trainings done/all" and the elapsed time to stderr after each training.
+        static func showProgress(start: ContinuousClock.Instant) -> CrossValidator.Progress {
+            { done, all in
+                Output.standardError("crossval: \(done)/\(all) trainings  \(Output.fixed((ContinuousClock.now - start) / .seconds(1), 1))s")
+            }
         }
     }
 }

@@ -49,7 +49,8 @@ enum CrossValidationOutput {
         return lines.joined(separator: "\n")
     }
 
-    static func json(_ r: CrossValidationResult, search: SearchResult?, command: String?, seconds: Double) -> JSON {
+    /// The members of `crossval --json` (the caller adds `features` and wraps them in the document).
+    static func json(_ r: CrossValidationResult, search: SearchResult?, command: String?, seconds: Double) -> [String: JSON] {
         var object: [String: JSON] = [
             "fold_count": .number(r.folds.count), "example_count": .number(r.predictions.count),
             "elapsed_seconds": .number(seconds),
@@ -73,12 +74,14 @@ enum CrossValidationOutput {
                 "rounds": .array(search.rounds.map { .number($0) }), "train_command": .string(command ?? ""),
             ]
         }
-        return JSONVocabulary.document(object)
+        return object
     }
 
     static func options(_ c: SearchCandidate) -> JSON {
-        ["bucket_bits": .number(c.bucketBits), "learning_rate": .number(c.learningRate), "max_epochs": .number(c.epochs),
-         "l2": .number(c.l2)]
+        var object: [String: JSON] = ["bucket_bits": .number(c.bucketBits), "learning_rate": .number(c.learningRate),
+                                      "max_epochs": .number(c.epochs), "l2": .number(c.l2)]
+        if let w = c.embeddingWeight { object["embedding_weight"] = .number(w) }
+        return .object(object)
     }
 
     static func stats(_ s: MeanAndDeviation) -> JSON { ["mean": .number(s.mean), "std": .number(s.standardDeviation)] }

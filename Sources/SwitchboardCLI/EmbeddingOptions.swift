@@ -77,6 +77,19 @@ struct EmbeddingOptions: ParsableArguments {
         return vocabulary + table + d * ModelContents.rowStride(forLabels: labels) * 4 + 3 * 64 + 72
     }
 
+    /// The `train` options that make the same semantic block as these, with α `weight` when given.
+    func trainArguments(weight: Float?) -> [String] {
+        var words: [String] = []
+        if let embeddings { words += ["--embeddings", embeddings] }
+        if embeddings == "none" { return words }
+        if let embeddingDims { words += ["--embedding-dims", "\(embeddingDims)"] }
+        if embeddingReduction != SemanticSettings.defaultReduction { words += ["--embedding-reduction", embeddingReduction.rawValue] }
+        let alpha = weight ?? embeddingWeight
+        if alpha != SemanticSettings.defaultWeight { words += ["--embedding-weight", "\(alpha)"] }
+        if embeddingIDF != SemanticSettings.defaultTokenIDF { words.append("--no-embedding-idf") }
+        return words
+    }
+
     /// The `features` object of `train --json`.
     static func json(_ choice: Choice) -> JSON {
         var object: [String: JSON] = ["ngrams": .bool(true), "semantic": .bool(choice.settings != nil), "note": .string(choice.note)]

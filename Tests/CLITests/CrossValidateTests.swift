@@ -78,4 +78,17 @@ import Testing
             #expect(bad.status == 64 && bad.stderr.contains("unknown key \"colour\""), "\(bad.stderr)")
         }
     }
+
+    @Test func semanticOptionsNeedAPackAndAreReported() throws {
+        try withDataDirectory { dir in
+            let weight = try run(["crossval", "\(dir)/train.csv", "--folds", "3", "--search", "embedding-weight=0.5,1"] + quick)
+            #expect(weight.status == 1 && weight.stderr.contains("embedding-weight needs the semantic block"), "\(weight.stderr)")
+            let missing = try run(["crossval", "\(dir)/train.csv", "--folds", "3", "--embeddings", "\(dir)/no.swemb"] + quick)
+            #expect(missing.status == 1 && missing.stderr.contains("\(dir)/no.swemb"), "\(missing.stderr)")
+            let r = try run(["crossval", "\(dir)/train.csv", "--folds", "3", "--json"] + quick)
+            try #require(r.status == 0, "\(r.stderr)")
+            let features = try #require(try object(r.stdout)["features"] as? [String: Any])
+            #expect(features["semantic"] as? Bool == false && features["ngrams"] as? Bool == true, "\(features)")
+        }
+    }
 }

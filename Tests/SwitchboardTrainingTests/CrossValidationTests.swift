@@ -138,13 +138,14 @@ private func quick() -> TrainingParameters {
     let one = try OptionSearch.auto(data, folds: folds, candidates: candidates, base: quick(), threads: 1)
     let two = try OptionSearch.auto(data, folds: folds, candidates: candidates, base: quick(), threads: 2)
     #expect(one.rounds == [9, 3, 1] && one.fits == 9 + 3 * 2 + 1 * 2)
+    #expect(OptionSearch.plannedFits(candidates: 9, schedule: [1, 3, 5]) == one.fits)
     #expect(one.winner == two.winner && one.best.predictions == two.best.predictions)
     #expect(one.trials.map(\.accuracy) == two.trials.map(\.accuracy))
     let winner = one.trials[one.winner]
     #expect(winner.folds == [0, 1, 2, 3, 4])
     let round2 = one.trials.filter { $0.folds.count >= 3 }
     #expect(round2.count == 3)
-    let foldZero = try CrossValidator.evaluate(data, folds: folds, jobs: candidates.map { ($0.applied(to: quick()), 0) }, threads: 2)
+    let foldZero = try CrossValidator.evaluate(data, folds: folds, jobs: candidates.map { FoldJob(parameters: $0.applied(to: quick()), semantic: nil, fold: 0) }, threads: 2)
     let cut = foldZero.map(\.metrics.accuracy).sorted(by: >)[2]
     for t in round2 {
         let i = one.trials.firstIndex { $0.candidate == t.candidate }!
@@ -154,4 +155,56 @@ private func quick() -> TrainingParameters {
     #expect(grid.fits == 45 && grid.trials.allSatisfy { $0.folds.count == 5 })
     let best = grid.trials.map(\.accuracy.mean).max()!
     #expect(grid.trials[grid.winner].accuracy.mean == best)
+}
+
+/// The semantic model of `SemanticTrainerTests`, cross-validated: what `train` with a pack makes.
+private func semanticSettings(weight: Float = 1) throws -> SemanticSettings {
+    SemanticSettings(pack: try SemanticTrainerTests.pack(), packChecksum: 0xABC, dimensions: 8, weight: weight, batchSize: 7)
+}
+
+@Test func semanticFoldsAreTheModelTrainMakesWhateverTheThreadCount() throws {
+    let (texts, labels) = SemanticTrainerTests.data()
+    let data = LabeledDataset(texts: texts, labels: labels, lines: texts.indices.map { $0 + 2 }, source: "semantic.csv")
+    let folds = try StratifiedFolds(labels: labels, folds: 3, seed: 4, policy: .fail)
+    var p = quick()
+    p.epochs = 3
+    let settings = try semanticSettings()
+    let one = try CrossValidator.run(data, folds: folds, parameters: p, semantic: settings, threads: 1)
+    let three = try CrossValidator.run(data, folds: folds, parameters: p, semantic: settings, threads: 3)
+    #expect(one.predictions == three.predictions)
+    #expect(one.folds.map(\.metrics.accuracy) == three.folds.map(\.metrics.accuracy))
+    p.threads = 1
+    let train = folds.trainingRows(2)
+    let (contents, _) = try Trainer.train(texts: train.map { texts[$0] }, labels: train.map { labels[$0] }, parameters: p,
+                                          semantic: settings)
+    #expect(contents.semantic != nil)
+    let classifier = try Classifier(contents: contents)
+    for row in folds.testRows(2) {
+        #expect(one.predictions[row].confidence == classifier.predictions(for: [texts[row]], threads: 1)[0].probability)
+    }
+}
+
+@Test func searchVariesTheEmbeddingWeightOnlyWithAPack() throws {
+    let base = quick()
+    #expect(throws: CrossValidationError.embeddingWeightWithoutPack) {
+        try OptionSearch.candidates("embedding-weight=0.5,1", base: base)
+    }
+    let settings = try semanticSettings()
+    let candidates = try OptionSearch.candidates("epochs=2,4;embedding-weight=0.5,2", base: base, semantic: settings)
+    #expect(candidates.map(\.embeddingWeight) == [0.5, 2, 0.5, 2])
+    #expect(candidates[1].applied(to: settings)?.weight == 2 && candidates[1].applied(to: nil) == nil)
+    #expect(try OptionSearch.candidates("epochs=2", base: base, semantic: settings).allSatisfy { $0.embeddingWeight == 1 })
+    #expect(try OptionSearch.candidates("epochs=2", base: base).allSatisfy { $0.embeddingWeight == nil })
+    #expect(throws: CrossValidationError.self) {
+        try OptionSearch.candidates("embedding-weight=0", base: base, semantic: settings)
+    }
+    let (texts, labels) = SemanticTrainerTests.data()
+    let data = LabeledDataset(texts: texts, labels: labels, lines: texts.indices.map { $0 + 2 }, source: "semantic.csv")
+    let folds = try StratifiedFolds(labels: labels, folds: 2, seed: 4, policy: .fail)
+    var p = base
+    p.epochs = 2
+    let weights = try OptionSearch.candidates("embedding-weight=0.25,4", base: p, semantic: settings)
+    let search = try OptionSearch.grid(data, folds: folds, candidates: weights, base: p, semantic: settings, threads: 2)
+    let direct = try CrossValidator.run(data, folds: folds, parameters: p, semantic: weights[1].applied(to: settings), threads: 1)
+    #expect(search.trials[1].accuracy == direct.accuracy)
 }

@@ -22,39 +22,60 @@ public struct FoldOutcome: Sendable {
     public var macroF1: Double { metrics.macroF1 }
 }
 
+/// One training of a cross-validation: these options, trained on every fold but `fold`.
+public struct FoldJob: Sendable {
+    public var parameters: TrainingParameters
+    /// The semantic block to train beside the n-grams, as `train` does; nil for n-grams only.
+    public var semantic: SemanticSettings?
+    public var fold: Int
+
+    public init(parameters: TrainingParameters, semantic: SemanticSettings?, fold: Int) {
+        self.parameters = parameters
+        self.semantic = semantic
+        self.fold = fold
+    }
+}
+
 /// K-fold cross-validation of the trainer.
 public enum CrossValidator {
-    /// Trains on every fold's training part and predicts its test part. Folds run concurrently on
-    /// `threads` threads, each training single-threaded (`parameters.threads` is ignored); the
-    /// results are combined in fold order, so they are the same whatever `threads` is.
+    /// Called after each training with (trainings done, trainings in all), from a worker thread.
+    public typealias Progress = @Sendable (Int, Int) -> Void
+
+    /// Trains on every fold's training part and predicts its test part, with the same model
+    /// `train` makes from `parameters` and `semantic`. Folds run concurrently on `threads`
+    /// threads, each training single-threaded (`parameters.threads` is ignored); the results are
+    /// combined in fold order, so they are the same whatever `threads` is.
     public static func run(_ data: LabeledDataset, folds: StratifiedFolds, parameters: TrainingParameters,
-                           threads: Int) throws -> CrossValidationResult {
-        let outcomes = try evaluate(data, folds: folds, jobs: (0..<folds.count).map { (parameters, $0) }, threads: threads)
+                           semantic: SemanticSettings? = nil, threads: Int,
+                           progress: Progress? = nil) throws -> CrossValidationResult {
+        let jobs = (0..<folds.count).map { FoldJob(parameters: parameters, semantic: semantic, fold: $0) }
+        let outcomes = try evaluate(data, folds: folds, jobs: jobs, threads: threads, progress: progress)
         return CrossValidationResult(data: data, folds: folds, outcomes: outcomes)
     }
 
-    /// Runs the (options, fold) jobs concurrently on `threads` threads; results in job order.
+    /// Runs the jobs concurrently on `threads` threads; results in job order.
     /// The first error (in job order) is rethrown.
-    public static func evaluate(_ data: LabeledDataset, folds: StratifiedFolds, jobs: [(TrainingParameters, Int)],
-                                threads: Int) throws -> [FoldOutcome] {
-        try ConcurrentJobs.map(count: jobs.count, threads: threads) { j in
-            try fit(data, folds: folds, parameters: jobs[j].0, fold: jobs[j].1)
+    public static func evaluate(_ data: LabeledDataset, folds: StratifiedFolds, jobs: [FoldJob], threads: Int,
+                                progress: Progress? = nil) throws -> [FoldOutcome] {
+        let done = Atomic<Int>(0)
+        return try ConcurrentJobs.map(count: jobs.count, threads: threads) { j in
+            defer { progress?(done.add(1, ordering: .relaxed).newValue, jobs.count) }
+            return try fit(data, folds: folds, job: jobs[j])
         }
     }
 
-    /// Trains on all folds but `fold` (single-threaded) and predicts `fold`.
-    static func fit(_ data: LabeledDataset, folds: StratifiedFolds, parameters: TrainingParameters,
-                    fold: Int) throws -> FoldOutcome {
-        var p = parameters
+    /// Trains on all folds but `job.fold` (single-threaded) and predicts `job.fold`.
+    static func fit(_ data: LabeledDataset, folds: StratifiedFolds, job: FoldJob) throws -> FoldOutcome {
+        var p = job.parameters
         p.threads = 1
-        let train = folds.trainingRows(fold), test = folds.testRows(fold)
+        let train = folds.trainingRows(job.fold), test = folds.testRows(job.fold)
         let (contents, report) = try Trainer.train(texts: train.map { data.texts[$0] }, labels: train.map { data.labels[$0] },
-                                                   parameters: p)
+                                                   parameters: p, semantic: job.semantic)
         let classifier = try Classifier(contents: contents)
         let predictions = classifier.predictions(for: test.map { data.texts[$0] }, threads: 1)
         let predicted = predictions.map { $0.label(in: classifier.labels) ?? Confusion.noPrediction }
         let metrics = ClassifierMetrics(trueLabels: test.map { data.labels[$0] }, predictedLabels: predicted)
-        return FoldOutcome(fold: fold, rows: test, predicted: predicted, confidence: predictions.map(\.probability),
+        return FoldOutcome(fold: job.fold, rows: test, predicted: predicted, confidence: predictions.map(\.probability),
                            metrics: metrics, epochs: report.epochs)
     }
 }

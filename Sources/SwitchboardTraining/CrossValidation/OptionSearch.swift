@@ -5,13 +5,16 @@ public struct SearchCandidate: Sendable, Equatable, CustomStringConvertible {
     public var learningRate: Float
     public var epochs: Int
     public var l2: Float
+    /// α of the semantic block; nil for an n-gram-only model.
+    public var embeddingWeight: Float?
 
-    /// The candidate of `parameters` (its current values).
-    public init(_ parameters: TrainingParameters) {
+    /// The candidate of `parameters` and `semantic` (their current values).
+    public init(_ parameters: TrainingParameters, semantic: SemanticSettings? = nil) {
         bucketBits = parameters.features.bucketBits
         learningRate = parameters.learningRate
         epochs = parameters.epochs
         l2 = parameters.l2
+        embeddingWeight = semantic?.weight
     }
 
     /// `base` with this candidate's options.
@@ -24,8 +27,16 @@ public struct SearchCandidate: Sendable, Equatable, CustomStringConvertible {
         return p
     }
 
+    /// `base` with this candidate's embedding weight (nil stays nil).
+    public func applied(to base: SemanticSettings?) -> SemanticSettings? {
+        guard var s = base else { return nil }
+        if let embeddingWeight { s.weight = embeddingWeight }
+        return s
+    }
+
     public var description: String {
         "bucket-bits \(bucketBits), learning-rate \(learningRate), epochs \(epochs), l2 \(l2)"
+            + (embeddingWeight.map { ", embedding-weight \($0)" } ?? "")
     }
 }
 
@@ -58,13 +69,18 @@ public enum OptionSearch {
     public static let builtInGrid = "bucket-bits=15,17;learning-rate=2,4,8;epochs=10,20"
     /// The space of `--search auto`: 2 × 3 × 3 = 18 candidates, the defaults among them.
     public static let autoSpace = "bucket-bits=15,17;learning-rate=2,4,8;epochs=10,20,40"
+    /// What `--search auto` adds for a model with a semantic block: 3 values of α around the
+    /// default (54 candidates in all).
+    public static let autoSemanticSpace = "embedding-weight=0.35,0.5,0.7"
     /// Each successive-halving round keeps the best third (rounded up).
     public static let halvingFactor = 3
 
     /// The candidates of a grid "key=v1,v2;key=v1,..." (keys: bucket-bits, learning-rate, epochs,
-    /// l2; a key not given keeps `base`'s value), in order: the last key varies fastest.
-    public static func candidates(_ grid: String, base: TrainingParameters) throws(CrossValidationError) -> [SearchCandidate] {
-        var all = [SearchCandidate(base)]
+    /// l2, embedding-weight; a key not given keeps the base value), in order: the last key varies
+    /// fastest. embedding-weight needs a semantic block.
+    public static func candidates(_ grid: String, base: TrainingParameters,
+                                  semantic: SemanticSettings? = nil) throws(CrossValidationError) -> [SearchCandidate] {
+        var all = [SearchCandidate(base, semantic: semantic)]
         var seen = Set<String>()
         let parts = grid.split(separator: ";", omittingEmptySubsequences: true)
         if parts.isEmpty { throw .invalidSearch("empty grid; use grid, auto or key=v1,v2;key=...") }
@@ -80,8 +96,13 @@ public enum OptionSearch {
             }
             all = next
         }
+        if seen.contains("embedding-weight") && semantic == nil {
+            throw .embeddingWeightWithoutPack
+        }
         for c in all {
-            if let problem = c.applied(to: base).problem { throw .invalidSearch("\(c): \(problem)") }
+            if let problem = c.applied(to: base).problem ?? c.applied(to: semantic)?.problem {
+                throw .invalidSearch("\(c): \(problem)")
+            }
         }
         return all
     }
@@ -97,40 +118,73 @@ public enum OptionSearch {
             c.epochs = v
         case "l2": guard let v = Float(value) else { throw .invalidSearch("l2 \"\(value)\" is not a number") }
             c.l2 = v
-        default: throw .invalidSearch("unknown key \"\(key)\" (known: bucket-bits, learning-rate, epochs, l2)")
+        case "embedding-weight":
+            guard let v = Float(value) else { throw .invalidSearch("embedding-weight \"\(value)\" is not a number") }
+            c.embeddingWeight = v
+        default: throw .invalidSearch("unknown key \"\(key)\" (known: bucket-bits, learning-rate, epochs, l2, embedding-weight)")
         }
         return c
     }
 
     /// Tries every candidate on every fold; all (candidate, fold) trainings run concurrently.
     public static func grid(_ data: LabeledDataset, folds: StratifiedFolds, candidates: [SearchCandidate],
-                            base: TrainingParameters, threads: Int) throws -> SearchResult {
-        try halving(data, folds: folds, candidates: candidates, base: base, threads: threads, schedule: [folds.count])
+                            base: TrainingParameters, semantic: SemanticSettings? = nil, threads: Int,
+                            progress: CrossValidator.Progress? = nil) throws -> SearchResult {
+        try halving(data, folds: folds, candidates: candidates, base: (base, semantic), threads: threads,
+                    schedule: [folds.count], progress: progress)
     }
 
     /// Successive halving with folds as the budget: round 1 evaluates every candidate on fold 0,
     /// round 2 the best third on folds 0–2, the last round the best third of those on all folds
     /// (fewer rounds when there are fewer folds). Ranked by mean accuracy, ties by order tried.
     public static func auto(_ data: LabeledDataset, folds: StratifiedFolds, candidates: [SearchCandidate],
-                            base: TrainingParameters, threads: Int) throws -> SearchResult {
+                            base: TrainingParameters, semantic: SemanticSettings? = nil, threads: Int,
+                            progress: CrossValidator.Progress? = nil) throws -> SearchResult {
+        try halving(data, folds: folds, candidates: candidates, base: (base, semantic), threads: threads,
+                    schedule: autoSchedule(folds: folds.count), progress: progress)
+    }
+
+    /// Folds evaluated by the end of each successive-halving round.
+    static func autoSchedule(folds: Int) -> [Int] {
         var schedule: [Int] = []
-        for n in [1, 3, folds.count] where n <= folds.count && (schedule.last ?? 0) < n { schedule.append(n) }
-        return try halving(data, folds: folds, candidates: candidates, base: base, threads: threads, schedule: schedule)
+        for n in [1, 3, folds] where n <= folds && (schedule.last ?? 0) < n { schedule.append(n) }
+        return schedule
+    }
+
+    /// Survivors of each round: all candidates, then the best third (rounded up) of the last.
+    static func survivors(_ candidates: Int, rounds: Int) -> [Int] {
+        var alive = [candidates]
+        while alive.count < rounds { alive.append((alive.last! + halvingFactor - 1) / halvingFactor) }
+        return alive
+    }
+
+    /// Trainings a search runs: each round's survivors on the folds they have not seen yet.
+    /// - Complexity: O(rounds).
+    public static func plannedFits(candidates: Int, schedule: [Int]) -> Int {
+        zip(survivors(candidates, rounds: schedule.count), zip(schedule, [0] + schedule)).reduce(0) { $0 + $1.0 * ($1.1.0 - $1.1.1) }
     }
 
     /// Evaluates the survivors on the first `schedule[r]` folds in round r, keeping the best third
     /// between rounds; the last round must cover all folds.
     static func halving(_ data: LabeledDataset, folds: StratifiedFolds, candidates: [SearchCandidate],
-                        base: TrainingParameters, threads: Int, schedule: [Int]) throws -> SearchResult {
+                        base: (TrainingParameters, SemanticSettings?), threads: Int, schedule: [Int],
+                        progress: CrossValidator.Progress?) throws -> SearchResult {
         guard !candidates.isEmpty else { throw CrossValidationError.invalidSearch("no candidates") }
         var outcomes = [[FoldOutcome]](repeating: [], count: candidates.count)
         var alive = Array(candidates.indices), rounds: [Int] = [], fits = 0
+        let planned = plannedFits(candidates: candidates.count, schedule: schedule)
         for (r, depth) in schedule.enumerated() {
             if r > 0 { alive = Array(ranked(alive, outcomes).prefix((alive.count + halvingFactor - 1) / halvingFactor)) }
             rounds.append(alive.count)
             let jobs = alive.flatMap { c in (outcomes[c].count..<depth).map { (c, $0) } }
-            let done = try CrossValidator.evaluate(data, folds: folds, jobs: jobs.map { (candidates[$0.0].applied(to: base), $0.1) },
-                                                   threads: threads)
+            let foldJobs = jobs.map { job -> FoldJob in
+                let c = candidates[job.0]
+                return FoldJob(parameters: c.applied(to: base.0), semantic: c.applied(to: base.1), fold: job.1)
+            }
+            let before = fits
+            var roundProgress: CrossValidator.Progress?
+            if let progress { roundProgress = { n, _ in progress(before + n, planned) } }
+            let done = try CrossValidator.evaluate(data, folds: folds, jobs: foldJobs, threads: threads, progress: roundProgress)
             for (job, outcome) in zip(jobs, done) { outcomes[job.0].append(outcome) }
             fits += jobs.count
         }

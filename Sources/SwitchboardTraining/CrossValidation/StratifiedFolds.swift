@@ -20,6 +20,8 @@ public enum CrossValidationError: Error, Equatable, CustomStringConvertible {
     case nothingLeft(folds: Int, dropped: Int)
     /// A `--search` grid that cannot be parsed or has an invalid value.
     case invalidSearch(String)
+    /// A search grid varies embedding-weight for a model with no semantic block.
+    case embeddingWeightWithoutPack
     /// Writing the out-of-fold predictions failed.
     case writeFailed(path: String, reason: String)
 
@@ -37,6 +39,8 @@ public enum CrossValidationError: Error, Equatable, CustomStringConvertible {
         case .nothingLeft(let k, let dropped):
             "dropping the \(dropped) label(s) with fewer than \(k) rows leaves too little to cross-validate"
         case .invalidSearch(let message): "invalid --search: \(message)"
+        case .embeddingWeightWithoutPack:
+            "invalid --search: embedding-weight needs the semantic block, and there is no embedding pack (--embeddings)"
         case .writeFailed(let path, let reason): "cannot write '\(path)': \(reason)"
         }
     }

@@ -42,8 +42,10 @@ extension TableReduction {
             let axes = try Self.principalAxes(table, rows: rows, dimensions: d, keep: keep)
             var out = [Float](repeating: 0, count: rows * keep)
             // (rows × d) · (d × keep)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(keep), Int32(d), 1,
-                        table, Int32(d), axes, Int32(keep), 0, &out, Int32(keep))
+            SerialBLAS.call {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(keep), Int32(d), 1,
+                            table, Int32(d), axes, Int32(keep), 0, &out, Int32(keep))
+            }
             return out
         }
     }
@@ -59,12 +61,16 @@ extension TableReduction {
         for c in 0 ..< d { mean[c] /= Float(rows) }
         // C = Xᵀ X / n − μ μᵀ (BLAS sgemm, then a rank-1 update).
         var covariance = [Float](repeating: 0, count: d * d)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(d), Int32(d), Int32(rows), 1 / Float(rows),
-                    table, Int32(d), table, Int32(d), 0, &covariance, Int32(d))
-        cblas_sger(CblasRowMajor, Int32(d), Int32(d), -1, mean, 1, mean, 1, &covariance, Int32(d))
+        SerialBLAS.call {
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(d), Int32(d), Int32(rows), 1 / Float(rows),
+                        table, Int32(d), table, Int32(d), 0, &covariance, Int32(d))
+        }
+        SerialBLAS.call { cblas_sger(CblasRowMajor, Int32(d), Int32(d), -1, mean, 1, mean, 1, &covariance, Int32(d)) }
         var eigenvalues = [Float](repeating: 0, count: d)
-        let info = LAPACKE_ssyevd(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "V")), Int8(UInt8(ascii: "U")), Int32(d),
-                                  &covariance, Int32(d), &eigenvalues)
+        let info = SerialBLAS.call {
+            LAPACKE_ssyevd(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "V")), Int8(UInt8(ascii: "U")), Int32(d),
+                           &covariance, Int32(d), &eigenvalues)
+        }
         guard info == 0 else { throw .eigendecompositionFailed(info: info) }
         // Eigenvalues come in ascending order; eigenvector j is column j of the row-major result.
         var axes = [Float](repeating: 0, count: d * keep)

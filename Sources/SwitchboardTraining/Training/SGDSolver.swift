@@ -85,7 +85,7 @@ final class SGDSolver {
 
     /// Multiplies every stored weight by `scale` (BLAS `sscal` over the whole parameter block).
     func materialize(_ scale: Float) {
-        cblas_sscal(Int32(parameterCount), scale, weights, 1)
+        SerialBLAS.call { cblas_sscal(Int32(parameterCount), scale, weights, 1) }
     }
 
     /// Folds `weightScale` into the weights so they can be saved or scored directly.

@@ -58,8 +58,10 @@ final class SemanticSolver {
             while start < order.count {
                 let m = min(batchSize, order.count - start)
                 for r in 0 ..< m { (batchInputs + r * d).update(from: x.baseAddress! + order[start + r] * d, count: d) }
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(stride), Int32(d), 1,
-                            batchInputs, Int32(d), dense, Int32(stride), 0, batchScores, Int32(stride))
+                SerialBLAS.call {
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(stride), Int32(d), 1,
+                                batchInputs, Int32(d), dense, Int32(stride), 0, batchScores, Int32(stride))
+                }
                 var decay: Float = 1
                 for r in 0 ..< m {
                     let i = order[start + r]
@@ -92,8 +94,10 @@ final class SemanticSolver {
                     for c in 0 ..< k { row[c] = -scale * g[c] }
                 }
                 // dense ← decay · dense + Xᵀ G
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(d), Int32(stride), Int32(m), 1,
-                            batchInputs, Int32(d), batchGradients, Int32(stride), decay, dense, Int32(stride))
+                SerialBLAS.call {
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(d), Int32(stride), Int32(m), 1,
+                                batchInputs, Int32(d), batchGradients, Int32(stride), decay, dense, Int32(stride))
+                }
                 start += m
             }
             s.weightScale = wScale
@@ -143,7 +147,7 @@ final class SemanticSolver {
         var out = Trainer.save(sparse, into: buffer.count >= denseCount ? Array(buffer.dropLast(denseCount)) : [])
         out += [Float](repeating: 0, count: denseCount)
         out.withUnsafeMutableBufferPointer { b in
-            cblas_scopy(Int32(denseCount), dense, 1, b.baseAddress! + (b.count - denseCount), 1)
+            SerialBLAS.call { cblas_scopy(Int32(denseCount), dense, 1, b.baseAddress! + (b.count - denseCount), 1) }
         }
         return out
     }
@@ -151,7 +155,7 @@ final class SemanticSolver {
     func restore(from buffer: [Float]) {
         Trainer.restore(sparse, from: Array(buffer.dropLast(denseCount)))
         buffer.withUnsafeBufferPointer { b in
-            cblas_scopy(Int32(denseCount), b.baseAddress! + (b.count - denseCount), 1, dense, 1)
+            SerialBLAS.call { cblas_scopy(Int32(denseCount), b.baseAddress! + (b.count - denseCount), 1, dense, 1) }
         }
     }
 }

@@ -56,8 +56,8 @@ extension Trainer {
         let n = solver.parameterCount
         if out.count != n + solver.stride { out = [Float](repeating: 0, count: n + solver.stride) }
         out.withUnsafeMutableBufferPointer { b in
-            cblas_scopy(Int32(n), solver.weights, 1, b.baseAddress!, 1)
-            cblas_scopy(Int32(solver.stride), solver.bias, 1, b.baseAddress! + n, 1)
+            SerialBLAS.call { cblas_scopy(Int32(n), solver.weights, 1, b.baseAddress!, 1) }
+            SerialBLAS.call { cblas_scopy(Int32(solver.stride), solver.bias, 1, b.baseAddress! + n, 1) }
         }
         return out
     }
@@ -65,8 +65,8 @@ extension Trainer {
     static func restore(_ solver: SGDSolver, from buffer: [Float]) {
         let n = solver.parameterCount
         buffer.withUnsafeBufferPointer { b in
-            cblas_scopy(Int32(n), b.baseAddress!, 1, solver.weights, 1)
-            cblas_scopy(Int32(solver.stride), b.baseAddress! + n, 1, solver.bias, 1)
+            SerialBLAS.call { cblas_scopy(Int32(n), b.baseAddress!, 1, solver.weights, 1) }
+            SerialBLAS.call { cblas_scopy(Int32(solver.stride), b.baseAddress! + n, 1, solver.bias, 1) }
         }
     }
 
