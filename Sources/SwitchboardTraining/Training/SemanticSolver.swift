@@ -58,10 +58,7 @@ final class SemanticSolver {
             while start < order.count {
                 let m = min(batchSize, order.count - start)
                 for r in 0 ..< m { (batchInputs + r * d).update(from: x.baseAddress! + order[start + r] * d, count: d) }
-                SerialBLAS.call {
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(stride), Int32(d), 1,
-                                batchInputs, Int32(d), dense, Int32(stride), 0, batchScores, Int32(stride))
-                }
+                scoreBatch(rows: m)
                 var decay: Float = 1
                 for r in 0 ..< m {
                     let i = order[start + r]
@@ -93,16 +90,30 @@ final class SemanticSolver {
                     let row = batchGradients + r * stride
                     for c in 0 ..< k { row[c] = -scale * g[c] }
                 }
-                // dense ← decay · dense + Xᵀ G
-                SerialBLAS.call {
-                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(d), Int32(stride), Int32(m), 1,
-                                batchInputs, Int32(d), batchGradients, Int32(stride), decay, dense, Int32(stride))
-                }
+                applyBatch(rows: m, decay: decay)
                 start += m
             }
             s.weightScale = wScale
         }}}}}
         return order.isEmpty ? 0 : loss / Double(order.count)
+    }
+
+    /// batchScores ← X · dense for the `rows` pooled inputs staged in `batchInputs`.
+    private func scoreBatch(rows m: Int) {
+        let stride = sparse.stride, d = dimensions
+        SerialBLAS.call {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(stride), Int32(d), 1,
+                        batchInputs, Int32(d), dense, Int32(stride), 0, batchScores, Int32(stride))
+        }
+    }
+
+    /// dense ← decay · dense + Xᵀ G, with G the scaled gradients staged in `batchGradients`.
+    private func applyBatch(rows m: Int, decay: Float) {
+        let stride = sparse.stride, d = dimensions
+        SerialBLAS.call {
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(d), Int32(stride), Int32(m), 1,
+                        batchInputs, Int32(d), batchGradients, Int32(stride), decay, dense, Int32(stride))
+        }
     }
 
     /// Accuracy on `data` with its pooled rows (labels < 0 count as errors), on `threads` threads.
