@@ -37,7 +37,7 @@ enum JSONVocabulary {
         "train": "train", "evaluate": "evaluate", "calibrate": "calibrate", "predict": "predict",
         "inspect": "inspect", "compress": "compress", "bench": "bench", "explain": "explain",
         "embeddings import": "embeddings_import", "embeddings check-ids": "embeddings_check_ids",
-        "crossval": "crossval",
+        "crossval": "crossval", "doctor": "doctor",
     ]
 
     static let shapes: [String: Shape] = [
@@ -126,6 +126,15 @@ enum JSONVocabulary {
                        "fold_example_counts": "[integer]", "label_recalls": "[@label_recall]",
                        "small_labels": "[string]", "on_small_labels": "string"],
             optional: ["search": "@search"]),
+        "doctor": Shape(
+            required: ["schema": "integer", "training_file": "string", "example_count": "integer", "label_count": "integer",
+                       "duplicate_row_count": "integer", "fold_count": "integer", "finding_counts": "{integer}",
+                       "elapsed_seconds": "number", "findings": "[@doctor_finding]", "blocking": "boolean"],
+            optional: ["test_file": "string", "test_example_count": "integer", "out_of_fold_accuracy": "number"]),
+        "doctor_finding": Shape(
+            required: ["kind": "string", "message": "string", "rows": "[@doctor_row]"],
+            optional: ["suggested_label": "string", "score": "number"]),
+        "doctor_row": Shape(required: ["file": "string", "line": "integer", "text": "string", "label": "string"]),
         "mean_std": Shape(required: ["mean": "number", "std": "number"]),
         "label_recall": Shape(
             required: ["label": "string", "example_count": "integer", "recall": "number", "fold_recall": "@mean_std"]),

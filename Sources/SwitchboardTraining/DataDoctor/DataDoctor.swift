@@ -26,6 +26,11 @@ public enum DataDoctor {
     /// The largest label with 10 times the rows of the smallest is a strong imbalance: with
     /// uniform class weights the small label's rows barely move the shared bias.
     public static let imbalanceRatio = 10
+    /// Texts are near-duplicates when the Jaccard similarity of their hashed word and character
+    /// n-gram sets is at least 0.8: queries that differ in one word of a long query or in a suffix
+    /// ("what is my balance" / "what's my balance"), while paraphrases that share half their
+    /// n-grams are not.
+    public static let nearDuplicateJaccard = 0.8
     /// A text column is reported as id-like when at least half its texts look like identifiers.
     public static let idLikeShare = 0.5
 

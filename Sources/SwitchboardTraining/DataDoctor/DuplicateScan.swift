@@ -9,9 +9,7 @@ import Switchboard
 /// the same multiset of words in another order, or a Jaccard similarity of the hashed word and
 /// character n-gram sets of at least `nearDuplicateJaccard`, found through `MinHashIndex`.
 struct DuplicateScan {
-    /// At 0.8 two ten-word queries that differ in one word are near-duplicates ("what is my
-    /// balance" / "what's my balance"), while paraphrases that share half their n-grams are not.
-    static let nearDuplicateJaccard = 0.8
+    static let nearDuplicateJaccard = DataDoctor.nearDuplicateJaccard
 
     let train: LabeledDataset
     let test: LabeledDataset?
