@@ -32,7 +32,8 @@ enum DoctorOutput {
             let found = r.findings.filter { $0.kind == kind }
             guard !found.isEmpty else { continue }
             lines.append("")
-            lines.append("\(title(kind)): \(found.count)" + (found.count > show ? " (the first \(show); all with --json)" : ""))
+            let counted = [.emptyText, .imbalance, .idLikeTexts, .shortText].contains(kind) ? "" : ": \(found.count)"
+            lines.append(title(kind) + counted + (found.count > show ? " (the first \(show); all with --json)" : ""))
             for f in found.prefix(show) { lines += finding(f) }
         }
         if r.duplicateRowCount > 0 {

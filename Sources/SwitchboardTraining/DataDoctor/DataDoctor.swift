@@ -49,7 +49,7 @@ public enum DataDoctor {
         var keys: [String: Int] = [:]
         for g in exactGroups { keys[extractor.normalizedWords(of: train.texts[g[0]]).joined(separator: " ")] = g[0] }
         var findings = conflicts + scan.leaks(combined: index, exactKeys: keys)
-        findings += scan.nearDuplicates(index: index, exact: exact + Array(repeating: -1, count: test?.count ?? 0))
+        findings += scan.nearDuplicates(index: index, exact: exact)
         findings += TextChecks(data: train, extractor: extractor, row: scan.row).findings()
         findings += labelFindings(train, row: scan.row)
         var accuracy: Double?, folds = 0

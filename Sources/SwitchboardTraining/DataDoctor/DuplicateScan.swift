@@ -58,6 +58,7 @@ struct DuplicateScan {
 
     /// Near-duplicates under different labels that are not the same normalized text: groups
     /// with the same words in another order, then pairs with n-gram Jaccard ≥ the threshold.
+    /// `index` holds the training rows first (test rows after them are ignored).
     func nearDuplicates(index: MinHashIndex, exact: [Int]) -> [DoctorFinding] {
         let multisets = groups(of: train.texts.indices) { wordMultiset(train.texts[$0]).joined(separator: " ") }
         let multiset = Self.membership(multisets, count: train.count)
@@ -71,8 +72,9 @@ struct DuplicateScan {
                 rows: g.map(row), score: 1))
         }
         let scratch = FeatureScratch()
+        let n = train.count  // the index may hold test rows after the training rows
         let pairs = index.candidates { i, j in
-            train.labels[i] != train.labels[j] && (multiset[i] < 0 || multiset[i] != multiset[j])
+            j < n && train.labels[i] != train.labels[j] && (multiset[i] < 0 || multiset[i] != multiset[j])
         }
         for (i, j) in pairs {
             let s = index.jaccard(train.texts[i], train.texts[j], scratch: scratch)
