@@ -14,7 +14,7 @@ struct SwitchboardCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [Train.self, Evaluate.self, Calibrate.self, Predict.self, Inspect.self, Bench.self, Label.self,
                       Compress.self, Embeddings.self, Explain.self, Serve.self, Report.self, CrossValidate.self, Doctor.self,
-                      JSONSchemaCommand.self])
+                      Suggest.self, JSONSchemaCommand.self])
 
     /// Parses the command line and runs the chosen subcommand, reporting errors as
     /// `switchboard: error: ...` with the exit codes of `ExitStatus`.

@@ -203,6 +203,7 @@ private func floatNoise(_ value: Parsed, _ path: String = "") -> [String] {
             try check(["inspect", "\(dir)/small"], command: "inspect", v)
             try check(["bench", model, "--iterations", "200", "--threads", "1"], command: "bench", v)
             try check(["explain", model, "hello there", "play jazz"], command: "explain", v)
+            try check(["doctor", train, "--test", train, "--folds", "2", "--embeddings", "none"] + quick, command: "doctor", v)
         }
     }
 
@@ -225,7 +226,7 @@ private func floatNoise(_ value: Parsed, _ path: String = "") -> [String] {
     @Test func everyCommandWithJSONIsInTheVocabulary() throws {
         let v = try Vocabulary.load()
         let all = ["train", "evaluate", "calibrate", "predict", "inspect", "bench", "label", "compress", "explain",
-                   "serve", "report", "embeddings import", "embeddings tokenize", "embeddings check-ids"]
+                   "serve", "report", "doctor", "embeddings import", "embeddings tokenize", "embeddings check-ids"]
         for command in all {
             let r = try run(command.split(separator: " ").map(String.init) + ["--help"])
             #expect(r.status == 0)
