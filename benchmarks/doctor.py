@@ -4,7 +4,8 @@
     python3 benchmarks/doctor.py inject   # 50 cross-label duplicates + 50 test rows copied into train
     python3 benchmarks/doctor.py noise    # 2% of labels flipped: recall/precision of the suspects, cleaning
     python3 benchmarks/doctor.py scale    # doctor on the 1M-row resampled file: wall time, peak memory
-    python3 benchmarks/doctor.py all      # the three, then writes benchmarks/DOCTOR.md
+    python3 benchmarks/doctor.py active   # suggest vs random picks from 10 rows per intent, 5 rounds, 3 seeds
+    python3 benchmarks/doctor.py all      # the four; `active` also draws benchmarks/active-learning.svg
 
 Figures go to benchmarks/doctor.json (one entry per part, replaced when the part is rerun) and
 DOCTOR.md. Variables: SWITCHBOARD_BIN (default .build/release/switchboard), DATASETS
@@ -129,6 +130,82 @@ def scale():
     return result
 
 
+def active():
+    """From 10 rows per intent, 5 rounds of 300 more rows (2 per intent's worth), picked by
+    `suggest` or at random; test accuracy after every round, for 3 seeds."""
+    rows = read_rows(os.path.join(DATA, "train.csv"))
+    by_label = {}
+    for i, (_, l) in enumerate(rows):
+        by_label.setdefault(l, []).append(i)
+    curves = {"suggest": [], "random": []}
+    for seed in (1, 2, 3):
+        rng = random.Random(SEED + seed)
+        start = sorted(i for l in sorted(by_label) for i in rng.sample(by_label[l], 10))
+        for strategy in curves:
+            labeled, pool = list(start), sorted(set(range(len(rows))) - set(start))
+            pick_rng = random.Random(SEED * 10 + seed)
+            curve = []
+            for round_ in range(6):
+                tag = f"active-{strategy}-{seed}-{round_}"
+                train_file = os.path.join(OUT, tag + ".csv")
+                write_rows(train_file, [rows[i] for i in labeled])
+                curve.append(accuracy(train_file, tag))
+                if round_ == 5:
+                    break
+                if strategy == "random":
+                    chosen = pick_rng.sample(pool, 300)
+                else:
+                    pool_file = os.path.join(OUT, tag + "-pool.csv")
+                    write_rows(pool_file, [rows[i] for i in pool], header=("text",))
+                    out, _, _ = switchboard("suggest", os.path.join(OUT, tag + ".model"), pool_file, "--count", "300",
+                                            "--seed", str(seed))
+                    chosen = [pool[int(r["line"]) - 2] for r in csv.DictReader(out.splitlines())]
+                taken = set(chosen)
+                labeled += chosen
+                pool = [i for i in pool if i not in taken]
+            curves[strategy].append(curve)
+            print(f"  {strategy} seed {seed}: {curve}", flush=True)
+    mean = {s: [round(sum(c[r] for c in curves[s]) / len(curves[s]), 4) for r in range(6)] for s in curves}
+    sizes = [1500 + 300 * r for r in range(6)]
+    draw_curves(sizes, mean, os.path.join(HERE, "active-learning.svg"))
+    return {"labeled_rows": sizes, "mean_test_accuracy": mean, "per_seed": curves,
+            "suggest_beats_random_every_round": all(mean["suggest"][r] > mean["random"][r] for r in range(1, 6))}
+
+
+def draw_curves(sizes, mean, path):
+    """A small self-contained SVG line chart of mean test accuracy against labeled rows."""
+    w, h, pad = 560, 340, 56
+    lo = min(min(v) for v in mean.values()) - 0.005
+    hi = max(max(v) for v in mean.values()) + 0.005
+    x = lambda n: pad + (n - sizes[0]) / (sizes[-1] - sizes[0]) * (w - 2 * pad)
+    y = lambda a: h - pad - (a - lo) / (hi - lo) * (h - 2 * pad)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">',
+             f'<rect width="{w}" height="{h}" fill="white"/>',
+             f'<text x="{w / 2}" y="20" text-anchor="middle" font-size="14">CLINC150: test accuracy as rows are labeled '
+             f'(mean of 3 seeds)</text>',
+             f'<line x1="{pad}" y1="{h - pad}" x2="{w - pad}" y2="{h - pad}" stroke="black"/>',
+             f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{h - pad}" stroke="black"/>',
+             f'<text x="{w / 2}" y="{h - 14}" text-anchor="middle">labeled rows</text>']
+    for n in sizes:
+        parts.append(f'<text x="{x(n):.1f}" y="{h - pad + 16}" text-anchor="middle">{n}</text>')
+    for k in range(5):
+        a = lo + (hi - lo) * k / 4
+        parts.append(f'<text x="{pad - 6}" y="{y(a) + 4:.1f}" text-anchor="end">{100 * a:.1f}%</text>')
+        parts.append(f'<line x1="{pad}" y1="{y(a):.1f}" x2="{w - pad}" y2="{y(a):.1f}" stroke="#ddd"/>')
+    for (name, values), colour in zip(sorted(mean.items(), reverse=True), ("#1f77b4", "#d62728")):
+        points = " ".join(f"{x(n):.1f},{y(a):.1f}" for n, a in zip(sizes, values))
+        parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        parts += [f'<circle cx="{x(n):.1f}" cy="{y(a):.1f}" r="3" fill="{colour}"/>' for n, a in zip(sizes, values)]
+        label = "switchboard suggest (margin)" if name == "suggest" else "random picks"
+        ly = pad + 10 + (0 if name == "suggest" else 18)
+        parts.append(f'<rect x="{pad + 12}" y="{ly - 9}" width="12" height="3" fill="{colour}"/>'
+                     f'<text x="{pad + 30}" y="{ly - 4}">{label}</text>')
+    parts.append("</svg>")
+    with open(path + ".tmp", "w") as f:
+        f.write("\n".join(parts) + "\n")
+    os.replace(path + ".tmp", path)
+
+
 def save(part, figures):
     data = json.load(open(RESULTS)) if os.path.exists(RESULTS) else {}
     data[part] = figures
@@ -143,9 +220,9 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     parts = sys.argv[1:] or ["all"]
     if parts == ["all"]:
-        parts = ["inject", "noise", "scale"]
+        parts = ["inject", "noise", "active", "scale"]
     for part in parts:
-        save(part, {"inject": inject, "noise": noise, "scale": scale}[part]())
+        save(part, {"inject": inject, "noise": noise, "scale": scale, "active": active}[part]())
 
 
 if __name__ == "__main__":
