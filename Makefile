@@ -8,7 +8,7 @@ DEMO := .build/demo
 SEED := 42
 
 .PHONY: deps browser build embeddings check-tokenizer demo test test-spark test-asan test-tsan fuzz models bench \
-  bench-compact test-api bench-serve bench-spark clean
+  bench-compact bench-doctor test-api bench-serve bench-spark clean
 
 ## Install the Debian packages (BLAS, LAPACKE, OpenBLAS's run-time library) if missing.
 deps:
@@ -111,6 +111,12 @@ bench-compact: build $(BENCH_VENV)/.installed
 	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fasttext; } || \
 	  echo "no fastText command line: its figures will be skipped"
 	SWITCHBOARD_BIN=$${SWITCHBOARD_BIN:-$(BIN)} $(BENCH_VENV)/bin/python benchmarks/compact.py
+
+## doctor and suggest against their quality bar on CLINC150 (injected conflicts and leaks, 2% label
+## noise, active learning, 1M rows): writes benchmarks/DOCTOR.md, doctor.json and active-learning.svg;
+## about 40 minutes on 2 cores (standard-library Python only).
+bench-doctor: embeddings
+	SWITCHBOARD_BIN=$${SWITCHBOARD_BIN:-$(BIN)} python3 benchmarks/doctor.py all
 
 $(BENCH_VENV)/.installed: benchmarks/requirements.txt
 	@test -x $(BENCH_VENV)/bin/python || python3 -m venv $(BENCH_VENV)

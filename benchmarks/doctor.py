@@ -213,7 +213,69 @@ def save(part, figures):
     with open(RESULTS + ".tmp", "w") as f:
         json.dump(data, f, indent=2, sort_keys=True)
     os.replace(RESULTS + ".tmp", RESULTS)
+    write_markdown(data)
     print(json.dumps({part: figures}, indent=2), flush=True)
+
+
+def pct(x):
+    return f"{100 * x:.2f}%"
+
+
+def write_markdown(data):
+    """DOCTOR.md: the figures of doctor.json as tables, every part that has run."""
+    out = ["# `doctor` and `suggest` against their quality bar (CLINC150)", "",
+           "Written by `benchmarks/doctor.py` (`make bench-doctor`) from `doctor.json`; release build, "
+           "default options (n-grams + the WordLlama semantic block), 2-core machine, seed "
+           f"{SEED}.", ""]
+    if "inject" in data:
+        d = data["inject"]
+        out += ["## Conflicts and leaks", "",
+                "50 training rows copied under another label (half of them upper-cased with a `?`: the same text "
+                "after normalization) and 50 `test.csv` rows copied into `train.csv`; `doctor --test test.csv`.", "",
+                "| injected | found | findings of that kind |", "|---|---|---|",
+                f"| 50 conflicts | {d['conflicts_found']} | {d['conflict_findings']} |",
+                f"| 50 leaks | {d['leaks_found']} | {d['leak_findings']} (exact and near, Jaccard ≥ 0.8) |", "",
+                f"Wall time {d['seconds']} s.", ""]
+    if "noise" in data:
+        d = data["noise"]
+        out += ["## Label noise", "",
+                f"{d['flipped']} of {d['rows']:,} rows (2%) given a random other label; `doctor` (5 folds) ranks "
+                f"{d['suspects']} suspected label errors. Out-of-fold accuracy {pct(d['out_of_fold_accuracy'])}; "
+                f"wall {d['doctor_seconds']} s, peak RSS {d['doctor_peak_rss_bytes'] / 2**20:.0f} MB.", "",
+                "| suspects examined | rows | precision | recall |", "|---|---|---|---|"]
+        for k, c in d["cutoffs"].items():
+            out.append(f"| {k} flipped | {c['examined']} | {c['precision']:.3f} | {c['recall']:.3f} |")
+        t, r = d["test_accuracy"], d["recovered_fraction"]
+        out += ["", f"The suggested label is the true one for {d['suggested_label_right_in_top_2x']} of the flipped "
+                "rows among the top 2× suspects.", "",
+                "| trained on | test accuracy | share of the noise's cost recovered |", "|---|---|---|",
+                f"| clean `train.csv` | {pct(t['clean'])} | |", f"| noisy | {pct(t['noisy'])} | |",
+                f"| noisy, top 2× suspects relabeled as suggested | {pct(t['relabeled'])} | {r['relabeled']:.0%} |",
+                f"| noisy, top 2× suspects dropped | {pct(t['dropped'])} | {r['dropped']:.0%} |", ""]
+    if "active" in data:
+        d = data["active"]
+        m = d["mean_test_accuracy"]
+        out += ["## Active learning", "",
+                "10 rows per intent to start, the rest of `train.csv` unlabeled; 5 rounds of 300 more rows picked by "
+                "`suggest --strategy margin` (from a model trained on the rows so far) or at random; test accuracy, "
+                "mean of 3 seeds. Curves: [active-learning.svg](active-learning.svg).", "",
+                "| labeled rows | " + " | ".join(f"{n:,}" for n in d["labeled_rows"]) + " |",
+                "|---|" + "---|" * len(d["labeled_rows"]),
+                "| suggest | " + " | ".join(pct(x) for x in m["suggest"]) + " |",
+                "| random | " + " | ".join(pct(x) for x in m["random"]) + " |", "",
+                f"Suggest ahead of random after every round: {'yes' if d['suggest_beats_random_every_round'] else 'no'}.", ""]
+    if "scale" in data:
+        out += ["## 1M rows", "", "CLINC150 `train.csv` resampled to 1,000,000 lightly perturbed rows (the scaling file of "
+                "`make bench`).", "", "| run | wall s | peak RSS MB |", "|---|---|---|"]
+        names = {"no_label_errors": "`doctor --no-label-errors` (duplicates, leaks, near-duplicates, text checks)",
+                 "ngram_label_errors": "`doctor --embeddings none` (also 5-fold label errors, n-gram model)"}
+        for k, v in data["scale"].items():
+            out.append(f"| {names.get(k, k)} | {v['seconds']} | {v['peak_rss_bytes'] / 2**20:.0f} |")
+        out.append("")
+    path = os.path.join(HERE, "DOCTOR.md")
+    with open(path + ".tmp", "w") as f:
+        f.write("\n".join(out))
+    os.replace(path + ".tmp", path)
 
 
 def main():
