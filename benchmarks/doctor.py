@@ -271,7 +271,7 @@ def write_markdown(data):
                  "ngram_label_errors": "`doctor --embeddings none` (also 5-fold label errors, n-gram model)"}
         for k, v in data["scale"].items():
             out.append(f"| {names.get(k, k)} | {v['seconds']} | {v['peak_rss_bytes'] / 2**20:.0f} |")
-        out.append("")
+        out += ["", "The duplicate and near-duplicate scan runs on one thread; the label-error folds train concurrently.", ""]
     path = os.path.join(HERE, "DOCTOR.md")
     with open(path + ".tmp", "w") as f:
         f.write("\n".join(out))
