@@ -68,6 +68,12 @@ struct HyperparameterOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Stop after this many epochs without better validation accuracy.", valueName: "n"))
     var patience = defaults.patience
 
+    @Option(parsing: .unconditional, help: ArgumentHelp("SGD shards trained in parallel per round (\(ShardPlan.shardRange); 1: the sequential pass). Part of the model's recipe, not the thread count: any --threads gives the same model.", valueName: "n"))
+    var shards = defaults.sharding.shards
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Examples per shard per round (\(ShardPlan.chunkRange)).", valueName: "n"))
+    var shardChunk = defaults.sharding.chunk
+
     /// Out-of-range numbers, named by their option (negative ones reach here since the options
     /// parse unconditionally).
     func validate() throws {
@@ -75,6 +81,12 @@ struct HyperparameterOptions: ParsableArguments {
         if !(learningRate > 0) { throw ValidationError("--learning-rate must be greater than 0 (got \(learningRate))") }
         if !(l2 >= 0) { throw ValidationError("--l2 must be at least 0 (got \(l2))") }
         if patience < 1 { throw ValidationError("--patience must be at least 1 (got \(patience))") }
+        if !ShardPlan.shardRange.contains(shards) {
+            throw ValidationError("--shards must be in \(ShardPlan.shardRange) (got \(shards))")
+        }
+        if !ShardPlan.chunkRange.contains(shardChunk) {
+            throw ValidationError("--shard-chunk must be in \(ShardPlan.chunkRange) (got \(shardChunk))")
+        }
         if let f = validationFraction, !(f >= 0 && f < 1) {
             throw ValidationError("--validation-fraction must be at least 0 and below 1 (got \(f))")
         }
@@ -99,6 +111,7 @@ struct HyperparameterOptions: ParsableArguments {
         p.threads = threads
         p.validationFraction = validationFraction ?? p.validationFraction
         p.patience = patience
+        p.sharding = ShardPlan(shards: shards, chunk: shardChunk)
         return p
     }
 }

@@ -177,11 +177,17 @@ extension Trainer {
         var best: (epoch: Int, accuracy: Double)? = nil
         var snapshot: [Float] = []
         var step = 0
+        let shards = parameters.sharding.shards == 1 ? [] : solver.shards(parameters.sharding)
         for epoch in 1...parameters.epochs {
             let start = DispatchTime.now().uptimeNanoseconds
             rng.shuffle(&order)
-            let loss = solver.epoch(train.0, pooled: train.1, order: order, rate: parameters.learningRate, l2: parameters.l2,
-                                    step: &step, totalSteps: n * parameters.epochs, classWeights: weights)
+            let loss = parameters.sharding.shards == 1
+                ? solver.epoch(train.0, pooled: train.1, order: order, rate: parameters.learningRate, l2: parameters.l2,
+                               step: &step, totalSteps: n * parameters.epochs, classWeights: weights)
+                : solver.shardedEpoch(train.0, pooled: train.1, order: order, rate: parameters.learningRate,
+                                      l2: parameters.l2, step: &step, totalSteps: n * parameters.epochs,
+                                      classWeights: weights, shards: shards, plan: parameters.sharding,
+                                      threads: parameters.threads)
             solver.sparse.materializeScale()
             let accuracy = valid.map { solver.accuracy($0.0, pooled: $0.1, threads: parameters.threads) }
             let r = EpochReport(epoch: epoch, loss: loss, validationAccuracy: accuracy,

@@ -158,11 +158,16 @@ public enum Trainer {
         var snapshot: [Float] = []
         var step = 0
         let totalSteps = n * parameters.epochs
+        let workspaces = parameters.sharding.shards == 1 ? [] : solver.workspaces(parameters.sharding)
         for epoch in 1...parameters.epochs {
             let start = DispatchTime.now().uptimeNanoseconds
             rng.shuffle(&order)
-            let loss = solver.epoch(train, order: order, rate: parameters.learningRate, l2: parameters.l2,
-                                    step: &step, totalSteps: totalSteps, classWeights: weights)
+            let loss = parameters.sharding.shards == 1
+                ? solver.epoch(train, order: order, rate: parameters.learningRate, l2: parameters.l2,
+                               step: &step, totalSteps: totalSteps, classWeights: weights)
+                : solver.shardedEpoch(train, order: order, rate: parameters.learningRate, l2: parameters.l2, step: &step,
+                                      totalSteps: totalSteps, classWeights: weights, workspaces: workspaces,
+                                      plan: parameters.sharding, threads: parameters.threads)
             solver.materializeScale()
             let score = valid.map { solver.validationScore($0, threads: parameters.threads) }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

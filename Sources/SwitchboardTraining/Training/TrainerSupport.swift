@@ -82,6 +82,7 @@ extension Trainer {
             "validation_fraction": p.validationFraction, "patience": p.patience,
             "examples": r.examples, "non_zeros": r.nonZeros,
             "bucket_bits": f.bucketBits,
+            "shards": p.sharding.shards, "shard_chunk": p.sharding.chunk,
         ]
         if let a = r.validationAccuracy {
             m["validation_accuracy"] = a

@@ -23,9 +23,11 @@ public struct TrainingParameters: Sendable, Equatable {
     public var classWeighting = ClassWeighting.none
     /// Seed for the shuffling order.
     public var seed: UInt64 = 42
-    /// Threads for feature extraction and validation scoring (the SGD pass itself is sequential,
-    /// which keeps the model independent of this number).
+    /// Threads for featurizing, the SGD shards and validation scoring. The model never depends
+    /// on this number: the work is cut by `sharding`, not by threads.
     public var threads = 2
+    /// How each epoch is cut into shards that train in parallel (1 shard: the sequential pass).
+    public var sharding = ShardPlan()
     /// Fraction of the training data held out for early stopping when no validation set is
     /// given (0 = none).
     public var validationFraction = 0.0
@@ -41,6 +43,7 @@ public struct TrainingParameters: Sendable, Equatable {
         if !(learningRate > 0) || !learningRate.isFinite { return "learning rate must be positive" }
         if !(l2 >= 0) || !l2.isFinite { return "l2 must be zero or positive" }
         if threads < 1 { return "threads must be at least 1" }
+        if let p = sharding.problem { return p }
         if !(validationFraction >= 0 && validationFraction < 1) { return "validation fraction must be in [0, 1)" }
         if patience < 1 { return "patience must be at least 1" }
         return nil
