@@ -95,7 +95,7 @@ extension Trainer {
         let pooler: TokenPooler
         do {
             block = try semantic.block(rowStride: stride)
-            if semantic.tokenIDF { weighTokens(&block, by: trainTexts, tokenizer: semantic.pack.tokenizer) }
+            if semantic.tokenIDF { weighTokens(&block, by: trainTexts, tokenizer: semantic.pack.tokenizer, threads: parameters.threads) }
             pooler = try TokenPooler(block)
         } catch {
             throw TrainingError.invalidParameters("semantic block: \(error)")
@@ -103,8 +103,8 @@ extension Trainer {
 
         let extractor = FeatureExtractor(parameters.features)
         var rows = SparseMatrix.counts(of: trainTexts, extractor: extractor, threads: parameters.threads)
-        let idf = parameters.features.useIDF ? inverseDocumentFrequency(rows, buckets: parameters.features.bucketCount) : nil
-        weigh(&rows, features: parameters.features, idf: idf)
+        let idf = parameters.features.useIDF ? inverseDocumentFrequency(rows, buckets: parameters.features.bucketCount, threads: parameters.threads) : nil
+        weigh(&rows, features: parameters.features, idf: idf, threads: parameters.threads)
         let train = TrainingData(rows: rows, labels: trainLabels.map { index[$0]! })
         var trainPooled = pooledRows(trainTexts, pooler: pooler, threads: parameters.threads)
         let standard = Standardization(trainPooled, dimensions: semantic.dimensions, weight: semantic.weight)
@@ -112,7 +112,7 @@ extension Trainer {
         var valid: (TrainingData, [Float])?
         if !validTexts.isEmpty {
             var v = SparseMatrix.counts(of: validTexts, extractor: extractor, threads: parameters.threads)
-            weigh(&v, features: parameters.features, idf: idf)
+            weigh(&v, features: parameters.features, idf: idf, threads: parameters.threads)
             var pooled = pooledRows(validTexts, pooler: pooler, threads: parameters.threads)
             standard.apply(to: &pooled)
             valid = (TrainingData(rows: v, labels: validLabels.map { index[$0] ?? -1 }), pooled)
@@ -132,16 +132,19 @@ extension Trainer {
     }
 
     /// Multiplies each token's table scale by its smoothed IDF over `texts`,
-    /// `ln((1 + n) / (1 + df)) + 1` (scikit-learn's `smooth_idf`).
-    static func weighTokens(_ block: inout SemanticContents, by texts: [String], tokenizer: BPETokenizer) {
-        var df = [Int](repeating: 0, count: block.tokens.count)
-        var seen = [Int](repeating: -1, count: block.tokens.count)
-        let scratch = TokenizerScratch()
-        for (i, text) in texts.enumerated() {
-            tokenizer.encode(text, into: scratch)
-            for id in scratch.tokenIDs where seen[Int(id)] != i {
-                seen[Int(id)] = i
-                df[Int(id)] += 1
+    /// `ln((1 + n) / (1 + df)) + 1` (scikit-learn's `smooth_idf`); texts are tokenized on
+    /// `threads` threads.
+    static func weighTokens(_ block: inout SemanticContents, by texts: [String], tokenizer: BPETokenizer, threads: Int = 1) {
+        let tokens = block.tokens.count
+        let df = ParallelCounts.sum(count: texts.count, bins: tokens, threads: threads) { range, counts in
+            var seen = [Int](repeating: -1, count: tokens)
+            let scratch = TokenizerScratch()
+            for i in range {
+                tokenizer.encode(texts[i], into: scratch)
+                for id in scratch.tokenIDs where seen[Int(id)] != i {
+                    seen[Int(id)] = i
+                    counts[Int(id)] += 1
+                }
             }
         }
         let n = Double(texts.count)

@@ -124,14 +124,14 @@ public enum Trainer {
 
         let extractor = FeatureExtractor(parameters.features)
         var rows = SparseMatrix.counts(of: trainTexts, extractor: extractor, threads: parameters.threads)
-        let idf = parameters.features.useIDF ? inverseDocumentFrequency(rows, buckets: parameters.features.bucketCount) : nil
-        weigh(&rows, features: parameters.features, idf: idf)
+        let idf = parameters.features.useIDF ? inverseDocumentFrequency(rows, buckets: parameters.features.bucketCount, threads: parameters.threads) : nil
+        weigh(&rows, features: parameters.features, idf: idf, threads: parameters.threads)
         let train = TrainingData(rows: rows, labels: trainLabels.map { index[$0]! })
         trainTexts = []; trainLabels = []
         var valid: TrainingData?
         if !validTexts.isEmpty {
             var v = SparseMatrix.counts(of: validTexts, extractor: extractor, threads: parameters.threads)
-            weigh(&v, features: parameters.features, idf: idf)
+            weigh(&v, features: parameters.features, idf: idf, threads: parameters.threads)
             valid = TrainingData(rows: v, labels: validLabels.map { index[$0] ?? -1 })
             validTexts = []; validLabels = []
         }

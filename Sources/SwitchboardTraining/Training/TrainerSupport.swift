@@ -18,23 +18,32 @@ extension Trainer {
     }
 
     /// Smoothed IDF per bucket, as scikit-learn's `smooth_idf`: ln((1 + n) / (1 + df)) + 1.
-    /// Buckets never seen get the largest value; they carry no weight anyway.
-    static func inverseDocumentFrequency(_ rows: SparseMatrix, buckets: Int) -> [Float] {
-        var df = [Int32](repeating: 0, count: buckets)
-        for b in rows.buckets { df[Int(b)] += 1 }
+    /// Buckets never seen get the largest value; they carry no weight anyway. Document
+    /// frequencies are counted on `threads` threads (integer sums: the same on any number).
+    static func inverseDocumentFrequency(_ rows: SparseMatrix, buckets: Int, threads: Int = 1) -> [Float] {
+        let df = ParallelCounts.sum(count: rows.rows, bins: buckets, threads: threads) { range, counts in
+            for j in rows.rowStart[range.lowerBound] ..< rows.rowStart[range.upperBound] { counts[Int(rows.buckets[j])] += 1 }
+        }
         let n = Double(rows.rows)
         return df.map { Float(log((1 + n) / (1 + Double($0))) + 1) }
     }
 
-    /// Turns raw counts into weighted, normalized rows with the runtime's own function.
-    static func weigh(_ rows: inout SparseMatrix, features: FeatureConfiguration, idf: [Float]?) {
+    /// Turns raw counts into weighted, normalized rows with the runtime's own function, on
+    /// `threads` threads (each row is weighed alone).
+    static func weigh(_ rows: inout SparseMatrix, features: FeatureConfiguration, idf: [Float]?, threads: Int = 1) {
         let starts = rows.rowStart
         rows.values.withUnsafeMutableBufferPointer { values in
             rows.buckets.withUnsafeBufferPointer { buckets in
+                let shared = UncheckedSendable((values, buckets))
                 func run(_ idf: UnsafeBufferPointer<Float>?) {
-                    for r in 0..<(starts.count - 1) {
-                        FeatureExtractor.weigh(values: values.baseAddress! + starts[r], buckets: buckets.baseAddress! + starts[r],
-                                               count: starts[r + 1] - starts[r], sublinearTF: features.sublinearTF, idf: idf)
+                    let idf = UncheckedSendable(idf)
+                    ParallelFor.run(count: starts.count - 1, threads: threads) { range in
+                        let (values, buckets) = shared.value
+                        for r in range {
+                            FeatureExtractor.weigh(values: values.baseAddress! + starts[r], buckets: buckets.baseAddress! + starts[r],
+                                                   count: starts[r + 1] - starts[r], sublinearTF: features.sublinearTF,
+                                                   idf: idf.value)
+                        }
                     }
                 }
                 if let idf { idf.withUnsafeBufferPointer { run($0) } } else { run(nil) }
