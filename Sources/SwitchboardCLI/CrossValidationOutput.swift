@@ -108,6 +108,8 @@ enum CrossValidationOutput {
         if p.classWeighting != d.classWeighting { words += ["--class-weighting", p.classWeighting.rawValue] }
         if p.validationFraction != d.validationFraction { words += ["--validation-fraction", "\(p.validationFraction)"] }
         if p.patience != d.patience { words += ["--patience", "\(p.patience)"] }
+        if p.sharding.shards != d.sharding.shards { words += ["--shards", "\(p.sharding.shards)"] }
+        if p.sharding.chunk != d.sharding.chunk { words += ["--shard-chunk", "\(p.sharding.chunk)"] }
         return words
     }
 

@@ -7,8 +7,9 @@ import Switchboard
 ///
 /// Weights are feature-major (`w[bucket * stride + label]`), so one example touches one
 /// contiguous row per feature: the forward pass sums rows, the backward pass adds a scaled
-/// copy of the gradient to the same rows. The pass is sequential on purpose: its order is
-/// fixed by the seed, so the model never depends on the thread count.
+/// copy of the gradient to the same rows. `epoch` is the sequential pass (`--shards 1`), its
+/// order fixed by the seed; `shardedEpoch` (ShardedEpoch.swift) runs the same steps in shards on
+/// several threads, still independent of the thread count.
 final class SGDSolver {
     let labelCount: Int
     let stride: Int
