@@ -100,19 +100,31 @@ final class SemanticSolver {
 
     /// batchScores ← X · dense for the `rows` pooled inputs staged in `batchInputs`.
     private func scoreBatch(rows m: Int) {
-        let stride = sparse.stride, d = dimensions
-        SerialBLAS.call {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(stride), Int32(d), 1,
-                        batchInputs, Int32(d), dense, Int32(stride), 0, batchScores, Int32(stride))
-        }
+        Self.scores(of: batchInputs, rows: m, dimensions: dimensions, dense: dense, stride: sparse.stride, into: batchScores)
     }
 
     /// dense ← decay · dense + Xᵀ G, with G the scaled gradients staged in `batchGradients`.
     private func applyBatch(rows m: Int, decay: Float) {
-        let stride = sparse.stride, d = dimensions
+        Self.accumulate(batchInputs, rows: m, dimensions: dimensions, gradients: batchGradients, stride: sparse.stride,
+                        decay: decay, into: dense)
+    }
+
+    /// out ← X · dense: a mini-batch's dense scores (BLAS `sgemm`, `rows` × `dimensions` by
+    /// `dimensions` × `stride`).
+    static func scores(of inputs: UnsafePointer<Float>, rows m: Int, dimensions d: Int, dense: UnsafePointer<Float>,
+                       stride: Int, into out: UnsafeMutablePointer<Float>) {
+        SerialBLAS.call {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(stride), Int32(d), 1,
+                        inputs, Int32(d), dense, Int32(stride), 0, out, Int32(stride))
+        }
+    }
+
+    /// dense ← decay · dense + Xᵀ G: a mini-batch's dense update (BLAS `sgemm`).
+    static func accumulate(_ inputs: UnsafePointer<Float>, rows m: Int, dimensions d: Int, gradients: UnsafePointer<Float>,
+                           stride: Int, decay: Float, into dense: UnsafeMutablePointer<Float>) {
         SerialBLAS.call {
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(d), Int32(stride), Int32(m), 1,
-                        batchInputs, Int32(d), batchGradients, Int32(stride), decay, dense, Int32(stride))
+                        inputs, Int32(d), gradients, Int32(stride), decay, dense, Int32(stride))
         }
     }
 

@@ -12,6 +12,42 @@ struct SparseRowsView {
     let classWeights: UnsafeBufferPointer<Float>
 }
 
+extension TrainingData {
+    /// Calls `body` with raw views of the rows, labels, `classWeights` and `order`.
+    func withView<R>(classWeights: [Float], order: [Int], _ body: (SparseRowsView, UnsafeBufferPointer<Int>) -> R) -> R {
+        rows.rowStart.withUnsafeBufferPointer { rowStart in
+        rows.buckets.withUnsafeBufferPointer { buckets in
+        rows.values.withUnsafeBufferPointer { values in
+        labels.withUnsafeBufferPointer { labels in
+        classWeights.withUnsafeBufferPointer { weights in
+        order.withUnsafeBufferPointer { order in
+            body(SparseRowsView(rowStart: rowStart, buckets: buckets, values: values, labels: labels, classWeights: weights),
+                 order)
+        }}}}}}
+    }
+}
+
+/// The learning rate of every pass: `rate` at step 0, decaying linearly to 0 at `totalSteps`.
+struct LinearRate {
+    let rate: Float
+    let inverseTotal: Float
+
+    init(rate: Float, totalSteps: Int) {
+        self.rate = rate
+        inverseTotal = 1 / Float(totalSteps)
+    }
+
+    @inline(__always)
+    func at(_ step: Int) -> Float { rate * max(0, 1 - Float(step) * inverseTotal) }
+
+    /// The product of the per-step L2 decay factors over `steps`, as the sequential pass takes them.
+    func decay(l2: Float, over steps: Range<Int>) -> Float {
+        var factor: Float = 1
+        for t in steps { factor *= max(1 - at(t) * l2, 0.5) }  // 0.5: a step never more than halves the weights
+        return factor
+    }
+}
+
 extension ShardRows {
     /// One SGD step on example `i` against these rows and `bias`: scores (plus `extra`, dense
     /// scores, when given), softmax, loss, then the bias and row updates. Leaves `p − onehot(y)`
@@ -57,54 +93,57 @@ struct ShardRounds {
     }
 
     var roundLength: Int { plan.shards * plan.chunk }
+
+    /// Runs the epoch round by round: `round(start, firstStep)` trains and combines the round
+    /// whose examples begin at position `start` and whose first step is `firstStep`; then `step`
+    /// moves past the round and `after(steps)` gets the round's steps.
+    func forEach(step: inout Int, _ round: (_ start: Int, _ firstStep: Int) -> Void, after: (Range<Int>) -> Void) {
+        var start = 0
+        while start < count {
+            let first = step, end = min(count, start + roundLength)
+            round(start, first)
+            step += end - start
+            after(first ..< step)
+            start = end
+        }
+    }
 }
 
 extension SGDSolver {
     /// One epoch of deterministic parallel SGD (see `ShardPlan`): in each round every shard
     /// runs plain SGD over its examples on its own copies of the rows it touches, starting from
-    /// the round's weights; then the shards' changes are added to the weights, shard after
-    /// shard, so every weight gets the same sums in the same order on any number of threads.
+    /// the round's weights; then `combine` mixes the copies back into the weights, always in
+    /// shard order, so every weight gets the same sums on any number of threads.
     /// The learning rate of each example is the sequential trainer's for its position. L2 decay
     /// is applied once per round, for all of the round's steps.
     func shardedEpoch(_ data: TrainingData, order: [Int], rate: Float, l2: Float, step: inout Int, totalSteps: Int,
                       classWeights: [Float], workspaces: [ShardWorkspace], plan: ShardPlan, threads: Int) -> Double {
-        let rounds = ShardRounds(plan: plan, count: order.count)
-        let inverseTotal = 1 / Float(totalSteps)
-        var start = 0
-        var loss = 0.0
+        let rounds = ShardRounds(plan: plan, count: order.count), schedule = LinearRate(rate: rate, totalSteps: totalSteps)
         for w in workspaces { w.loss = 0 }
-        data.rows.rowStart.withUnsafeBufferPointer { rowStart in
-        data.rows.buckets.withUnsafeBufferPointer { buckets in
-        data.rows.values.withUnsafeBufferPointer { values in
-        data.labels.withUnsafeBufferPointer { labels in
-        classWeights.withUnsafeBufferPointer { weights in
-        order.withUnsafeBufferPointer { order in
-            let view = UncheckedSendable((SparseRowsView(rowStart: rowStart, buckets: buckets, values: values,
-                                                         labels: labels, classWeights: weights), order, self, workspaces))
-            while start < order.count {
-                let first = step, scale = weightScale, roundStart = start
+        data.withView(classWeights: classWeights, order: order) { data, order in
+            let view = UncheckedSendable((data, order, self, workspaces))
+            rounds.forEach(step: &step, { roundStart, first in
+                let scale = weightScale
                 ParallelFor.run(count: plan.shards, threads: threads) { shards in
                     let (data, order, solver, workspaces) = view.value
                     for s in shards {
                         let w = workspaces[s]
                         var rows = w.begin(bias: solver.bias), loss = w.loss
                         for p in rounds.positions(roundStart: roundStart, shard: s) {
-                            let lr = rate * max(0, 1 - Float(first + p - roundStart) * inverseTotal)
-                            _ = rows.step(order[p], data, lr: lr, weights: solver.weights, scale: scale, bias: w.bias,
-                                          g: w.gradient, k: solver.labelCount, extra: nil, loss: &loss)
+                            _ = rows.step(order[p], data, lr: schedule.at(first + p - roundStart), weights: solver.weights,
+                                          scale: scale, bias: w.bias, g: w.gradient, k: solver.labelCount, extra: nil,
+                                          loss: &loss)
                         }
                         w.end(rows)
                         w.loss = loss
                     }
                 }
-                let end = min(order.count, start + rounds.roundLength)
                 combine(workspaces, threads: threads)
-                step += end - start
-                if l2 > 0 { decay(l2: l2, rate: rate, steps: first ..< step, inverseTotal: inverseTotal) }
-                start = end
-            }
-        }}}}}}
-        for w in workspaces { loss += w.loss }
+            }, after: { steps in
+                if l2 > 0 { decay(by: schedule.decay(l2: l2, over: steps)) }
+            })
+        }
+        let loss = workspaces.reduce(0.0) { $0 + $1.loss }
         return order.isEmpty ? 0 : loss / Double(order.count)
     }
 
@@ -155,15 +194,10 @@ extension SGDSolver {
         }
     }
 
-    /// The round's L2 decay, one factor per step as in the sequential pass, applied to the lazy
-    /// scale; returns the factor.
-    @discardableResult
-    func decay(l2: Float, rate: Float, steps: Range<Int>, inverseTotal: Float) -> Float {
-        var factor: Float = 1
-        for t in steps { factor *= max(1 - rate * max(0, 1 - Float(t) * inverseTotal) * l2, 0.5) }  // 0.5: as the sequential pass
+    /// A round's L2 decay (`LinearRate.decay`), applied to the lazy scale.
+    func decay(by factor: Float) {
         weightScale *= factor
         if weightScale < 1e-3 { materializeScale() }  // 1e-3: keeps 1/scale well inside float range
-        return factor
     }
 
     /// One workspace per shard for this solver's shape.

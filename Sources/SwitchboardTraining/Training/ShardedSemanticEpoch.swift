@@ -42,20 +42,15 @@ final class SemanticShard {
         while start < positions.upperBound {
             let m = min(batchSize, positions.upperBound - start)
             for r in 0 ..< m { (inputs + r * d).update(from: pooled + order[start + r] * d, count: d) }
-            SerialBLAS.call {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(stride), Int32(d), 1,
-                            inputs, Int32(d), dense, Int32(stride), 0, scores, Int32(stride))
-            }
+            SemanticSolver.scores(of: inputs, rows: m, dimensions: d, dense: dense, stride: stride, into: scores)
             for r in 0 ..< m {
                 let s = rows.step(order[start + r], data, lr: rate(start + r), weights: weights, scale: scale,
                                   bias: shardBias, g: g, k: k, extra: scores + r * stride, loss: &loss)
                 let row = gradients + r * stride
                 for c in 0 ..< k { row[c] = -s * g[c] }
             }
-            SerialBLAS.call {
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(d), Int32(stride), Int32(m), 1,
-                            inputs, Int32(d), gradients, Int32(stride), 1, dense, Int32(stride))
-            }
+            SemanticSolver.accumulate(inputs, rows: m, dimensions: d, gradients: gradients, stride: stride,
+                                      decay: 1, into: dense)
             start += m
         }
     }
@@ -63,46 +58,40 @@ final class SemanticShard {
 
 extension SemanticSolver {
     /// One epoch of deterministic parallel SGD over both blocks, as `SGDSolver.shardedEpoch`:
-    /// each shard also trains its own copy of the dense block, and the copies' changes are
-    /// added to it in shard order (BLAS `saxpy`) when the round ends.
+    /// each shard also trains its own copy of the dense block, and the copies are averaged
+    /// into it in shard order (BLAS `saxpy`) when the round ends; L2 decays both blocks once
+    /// per round.
     func shardedEpoch(_ data: TrainingData, pooled: [Float], order: [Int], rate: Float, l2: Float, step: inout Int,
                       totalSteps: Int, classWeights: [Float], shards: [SemanticShard], plan: ShardPlan,
                       threads: Int) -> Double {
-        let rounds = ShardRounds(plan: plan, count: order.count)
-        let inverseTotal = 1 / Float(totalSteps)
-        let s = sparse, count = denseCount
-        var start = 0
-        for shard in shards { shard.sparse.loss = 0 }
-        data.rows.rowStart.withUnsafeBufferPointer { rowStart in
-        data.rows.buckets.withUnsafeBufferPointer { buckets in
-        data.rows.values.withUnsafeBufferPointer { values in
-        data.labels.withUnsafeBufferPointer { labels in
-        classWeights.withUnsafeBufferPointer { weights in
-        order.withUnsafeBufferPointer { order in
+        let rounds = ShardRounds(plan: plan, count: order.count), schedule = LinearRate(rate: rate, totalSteps: totalSteps)
+        let s = sparse, sparseShards = shards.map(\.sparse)
+        for shard in sparseShards { shard.loss = 0 }
+        data.withView(classWeights: classWeights, order: order) { data, order in
         pooled.withUnsafeBufferPointer { pooled in
-            let view = UncheckedSendable((SparseRowsView(rowStart: rowStart, buckets: buckets, values: values,
-                                                         labels: labels, classWeights: weights), order, pooled, s, shards))
-            while start < order.count {
-                let first = step, scale = s.weightScale, roundStart = start
-                for shard in shards { shard.dense.update(from: dense, count: count) }
+            let view = UncheckedSendable((data, order, pooled, s, shards))
+            rounds.forEach(step: &step, { roundStart, first in
+                let scale = s.weightScale
+                for shard in shards { shard.dense.update(from: dense, count: denseCount) }
                 ParallelFor.run(count: plan.shards, threads: threads) { range in
                     let (data, order, pooled, solver, shards) = view.value
                     for i in range {
                         shards[i].run(rounds.positions(roundStart: roundStart, shard: i), order: order, data: data,
-                                      pooled: pooled.baseAddress!, weights: solver.weights, bias: solver.bias, scale: scale) { p in
-                            rate * max(0, 1 - Float(first + p - roundStart) * inverseTotal)
+                                      pooled: pooled.baseAddress!, weights: solver.weights, bias: solver.bias, scale: scale) {
+                            schedule.at(first + $0 - roundStart)
                         }
                     }
                 }
-                let end = min(order.count, start + rounds.roundLength)
                 combineDense(shards)
-                s.combine(shards.map(\.sparse), threads: threads)
-                step += end - start
-                if l2 > 0 { decay(l2: l2, rate: rate, steps: first ..< step, inverseTotal: inverseTotal) }
-                start = end
-            }
-        }}}}}}}
-        let loss = shards.reduce(0.0) { $0 + $1.sparse.loss }
+                s.combine(sparseShards, threads: threads)
+            }, after: { steps in
+                guard l2 > 0 else { return }
+                let factor = schedule.decay(l2: l2, over: steps)
+                s.decay(by: factor)
+                SerialBLAS.call { cblas_sscal(Int32(denseCount), factor, dense, 1) }
+            })
+        }}
+        let loss = sparseShards.reduce(0.0) { $0 + $1.loss }
         return order.isEmpty ? 0 : loss / Double(order.count)
     }
 
@@ -112,12 +101,6 @@ extension SemanticSolver {
         let n = Int32(denseCount), f = 1 / Float(shards.count)
         dense.update(repeating: 0, count: denseCount)
         for shard in shards { SerialBLAS.call { cblas_saxpy(n, f, shard.dense, 1, dense, 1) } }
-    }
-
-    /// The round's L2 decay on both blocks: the sparse block's lazy scale and the dense block.
-    private func decay(l2: Float, rate: Float, steps: Range<Int>, inverseTotal: Float) {
-        let factor = sparse.decay(l2: l2, rate: rate, steps: steps, inverseTotal: inverseTotal)
-        SerialBLAS.call { cblas_sscal(Int32(denseCount), factor, dense, 1) }
     }
 
     /// One shard state per shard of `plan`.
