@@ -7,7 +7,7 @@ BIN := .build/release/switchboard
 DEMO := .build/demo
 SEED := 42
 
-.PHONY: deps browser build embeddings check-tokenizer demo test test-spark test-asan test-tsan fuzz models bench \
+.PHONY: deps browser build embeddings check-tokenizer demo test test-spark test-asan test-tsan fuzz models bench bench-warmstart \
   bench-compact bench-doctor test-api bench-serve bench-spark clean
 
 ## Install the Debian packages (BLAS, LAPACKE, OpenBLAS's run-time library) if missing.
@@ -117,6 +117,12 @@ bench-compact: build $(BENCH_VENV)/.installed
 ## about 40 minutes on 2 cores (standard-library Python only).
 bench-doctor: embeddings
 	SWITCHBOARD_BIN=$${SWITCHBOARD_BIN:-$(BIN)} python3 benchmarks/doctor.py all
+
+## train --init against its bar on CLINC150 (a parent without 10 intents, continued with their rows
+## plus as many old rows; accuracy and time against training on everything): writes
+## benchmarks/WARMSTART.md and warmstart.json; about 2 minutes on 2 cores.
+bench-warmstart: embeddings
+	SWITCHBOARD_BIN=$${SWITCHBOARD_BIN:-$(BIN)} python3 benchmarks/warmstart.py
 
 $(BENCH_VENV)/.installed: benchmarks/requirements.txt
 	@test -x $(BENCH_VENV)/bin/python || python3 -m venv $(BENCH_VENV)

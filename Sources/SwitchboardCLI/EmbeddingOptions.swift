@@ -16,19 +16,29 @@ struct EmbeddingOptions: ParsableArguments {
 
     @Option(help: ArgumentHelp("How vectors are cut to --embedding-dims: pca or truncate (default: \(SemanticSettings.defaultReduction.rawValue)).",
                                valueName: "method"))
-    var embeddingReduction = SemanticSettings.defaultReduction
+    var embeddingReduction: TableReduction?
 
     @Option(help: ArgumentHelp("α: the norm of the pooled vector beside the unit n-gram row (default: \(SemanticSettings.defaultWeight)).",
                                valueName: "a"))
-    var embeddingWeight = SemanticSettings.defaultWeight
+    var embeddingWeight: Float?
 
     @Flag(name: .customLong("embedding-idf"), inversion: .prefixedNo,
-          help: "Weight each token's vector by its IDF over the training texts before pooling.")
-    var embeddingIDF = SemanticSettings.defaultTokenIDF
+          help: "Weight each token's vector by its IDF over the training texts before pooling (default: \(SemanticSettings.defaultTokenIDF ? "on" : "off")).")
+    var embeddingIDF: Bool?
 
     func validate() throws {
         if let n = embeddingDims, n < 1 { throw ValidationError("--embedding-dims must be at least 1") }
-        if !(embeddingWeight > 0 && embeddingWeight.isFinite) { throw ValidationError("--embedding-weight must be positive") }
+        if let w = embeddingWeight, !(w > 0 && w.isFinite) { throw ValidationError("--embedding-weight must be positive") }
+    }
+
+    /// The block-shaping options given on the command line, as (option, value) pairs.
+    var givenBlockOptions: [(String, String)] {
+        var given: [(String, String)] = []
+        if let embeddingDims { given.append(("--embedding-dims", "\(embeddingDims)")) }
+        if let embeddingReduction { given.append(("--embedding-reduction", embeddingReduction.rawValue)) }
+        if let embeddingWeight { given.append(("--embedding-weight", "\(embeddingWeight)")) }
+        if let embeddingIDF { given.append((embeddingIDF ? "--embedding-idf" : "--no-embedding-idf", "\(embeddingIDF)")) }
+        return given
     }
 
     /// What the model will use, and why.
@@ -60,7 +70,9 @@ struct EmbeddingOptions: ParsableArguments {
             throw ValidationError("--embedding-dims \(n) is more than the pack's \(pack.dimensions) dimensions")
         }
         let settings = SemanticSettings(pack: pack, packChecksum: checksum, dimensions: embeddingDims,
-                                        reduction: embeddingReduction, weight: embeddingWeight, tokenIDF: embeddingIDF)
+                                        reduction: embeddingReduction ?? SemanticSettings.defaultReduction,
+                                        weight: embeddingWeight ?? SemanticSettings.defaultWeight,
+                                        tokenIDF: embeddingIDF ?? SemanticSettings.defaultTokenIDF)
         return Choice(settings: settings, path: path,
                       note: "n-grams + semantic block: \(pack.name) from \(path), \(settings.dimensions) dims (\(settings.reduction.rawValue)), weight \(settings.weight)")
     }
@@ -83,10 +95,10 @@ struct EmbeddingOptions: ParsableArguments {
         if let embeddings { words += ["--embeddings", embeddings] }
         if embeddings == "none" { return words }
         if let embeddingDims { words += ["--embedding-dims", "\(embeddingDims)"] }
-        if embeddingReduction != SemanticSettings.defaultReduction { words += ["--embedding-reduction", embeddingReduction.rawValue] }
-        let alpha = weight ?? embeddingWeight
+        if let r = embeddingReduction, r != SemanticSettings.defaultReduction { words += ["--embedding-reduction", r.rawValue] }
+        let alpha = weight ?? embeddingWeight ?? SemanticSettings.defaultWeight
         if alpha != SemanticSettings.defaultWeight { words += ["--embedding-weight", "\(alpha)"] }
-        if embeddingIDF != SemanticSettings.defaultTokenIDF { words.append("--no-embedding-idf") }
+        if let idf = embeddingIDF, idf != SemanticSettings.defaultTokenIDF { words.append(idf ? "--embedding-idf" : "--no-embedding-idf") }
         return words
     }
 

@@ -53,7 +53,7 @@ extension SwitchboardCommand {
         }
 
         func run() throws {
-            let classifier = try Classifier(contentsOf: model)
+            let classifier = try ModelOutput.classifier(at: model)
             let data = try LabeledInput.load(testFiles, columns: columns).dataset
             let evaluation = AbstentionEvaluation.evaluate(
                 classifier, on: data, unknownLabel: unknownLabel ?? classifier.calibration.unknownLabel,

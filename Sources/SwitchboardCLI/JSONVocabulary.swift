@@ -48,7 +48,10 @@ enum JSONVocabulary {
                        "weight_encoding": "string", "bucket_bits": "integer"],
             optional: ["validation_accuracy": "number", "validation_example_count": "integer",
                        "calibration": "@calibration", "skipped_row_count": "integer",
-                       "features": "@trained_features"]),
+                       "features": "@trained_features", "init": "@warm_start"]),
+        "warm_start": Shape(
+            required: ["model": "string", "parent_checksum": "string", "parent_label_count": "integer",
+                       "added_row_count": "integer", "added_labels": "[string]", "calibration_stale": "boolean"]),
         "trained_features": Shape(
             required: ["ngrams": "boolean", "semantic": "boolean", "note": "string"],
             optional: ["embedding_pack": "string", "embedding_pack_checksum": "string",

@@ -102,7 +102,7 @@ extension SwitchboardCommand {
 
         func run() throws {
             if let outputPath { try OutputCheck.writable(outputPath) }
-            let classifier = try Classifier(contentsOf: model)
+            let classifier = try ModelOutput.classifier(at: model)
             var options = BatchLabelOptions(format: try Self.chosenFormat(format, input: inputPath))
             let columns = textColumn.split(separator: ",", omittingEmptySubsequences: false).map { ColumnSelector(String($0)) }
             options.textColumn = columns[0]

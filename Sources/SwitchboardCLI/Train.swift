@@ -44,20 +44,24 @@ struct HyperparameterOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Hash features into 2^bits buckets (\(FeatureConfiguration.bucketBitsRange); default: \(defaults.features.bucketBits), or what fits --max-size).", valueName: "bits"))
     var bucketBits: Int?
 
-    @Option(name: .customLong("word-ngrams"), help: ArgumentHelp("Word n-gram lengths, MIN-MAX; 0 disables.", valueName: "min-max"))
-    var wordNGrams = NGramRange(min: defaults.features.wordNGramMin, max: defaults.features.wordNGramMax)
+    // The feature settings are optional so that `--init` can tell a given flag from a default.
+    @Option(name: .customLong("word-ngrams"), help: ArgumentHelp("Word n-gram lengths, MIN-MAX; 0 disables (default: \(defaultWordNGrams)).", valueName: "min-max"))
+    var wordNGrams: NGramRange?
 
-    @Option(name: .customLong("char-ngrams"), help: ArgumentHelp("Character n-gram lengths, MIN-MAX; 0 disables.", valueName: "min-max"))
-    var charNGrams = NGramRange(min: defaults.features.charNGramMin, max: defaults.features.charNGramMax)
+    @Option(name: .customLong("char-ngrams"), help: ArgumentHelp("Character n-gram lengths, MIN-MAX; 0 disables (default: \(defaultCharNGrams)).", valueName: "min-max"))
+    var charNGrams: NGramRange?
 
-    @Flag(inversion: .prefixedNo, help: "Fold diacritics (é → e) after lowercasing.")
-    var foldDiacritics = defaults.features.foldDiacritics
+    @Flag(inversion: .prefixedNo, help: "Fold diacritics (é → e) after lowercasing (default: \(defaults.features.foldDiacritics ? "on" : "off")).")
+    var foldDiacritics: Bool?
 
-    @Flag(name: .customLong("sublinear-tf"), inversion: .prefixedNo, help: "Weight term counts by 1 + ln(tf).")
-    var sublinearTF = defaults.features.sublinearTF
+    @Flag(name: .customLong("sublinear-tf"), inversion: .prefixedNo, help: "Weight term counts by 1 + ln(tf) (default: \(defaults.features.sublinearTF ? "on" : "off")).")
+    var sublinearTF: Bool?
 
-    @Flag(name: .customLong("idf"), inversion: .prefixedNo, help: "Multiply features by inverse document frequency.")
-    var idf = defaults.features.useIDF
+    @Flag(name: .customLong("idf"), inversion: .prefixedNo, help: "Multiply features by inverse document frequency (default: \(defaults.features.useIDF ? "on" : "off")).")
+    var idf: Bool?
+
+    static let defaultWordNGrams = NGramRange(min: defaults.features.wordNGramMin, max: defaults.features.wordNGramMax)
+    static let defaultCharNGrams = NGramRange(min: defaults.features.charNGramMin, max: defaults.features.charNGramMax)
 
     @Option(help: ArgumentHelp("Loss weight per class: none, or balanced (rare labels count more).", valueName: "mode"))
     var classWeighting = defaults.classWeighting
@@ -99,10 +103,12 @@ struct HyperparameterOptions: ParsableArguments {
     /// These settings as training parameters.
     func parameters(seed: UInt64, threads: Int) -> TrainingParameters {
         var p = TrainingParameters()
+        let d = Self.defaults.features
+        let words = wordNGrams ?? Self.defaultWordNGrams, chars = charNGrams ?? Self.defaultCharNGrams
         p.features = FeatureConfiguration(
-            bucketBits: bucketBits ?? Self.defaults.features.bucketBits, wordNGramMin: wordNGrams.min, wordNGramMax: wordNGrams.max,
-            charNGramMin: charNGrams.min, charNGramMax: charNGrams.max, foldDiacritics: foldDiacritics,
-            sublinearTF: sublinearTF, useIDF: idf)
+            bucketBits: bucketBits ?? d.bucketBits, wordNGramMin: words.min, wordNGramMax: words.max,
+            charNGramMin: chars.min, charNGramMax: chars.max, foldDiacritics: foldDiacritics ?? d.foldDiacritics,
+            sublinearTF: sublinearTF ?? d.sublinearTF, useIDF: idf ?? d.useIDF)
         p.epochs = epochs
         p.learningRate = learningRate
         p.l2 = l2
@@ -176,6 +182,10 @@ extension SwitchboardCommand {
         /// `--max-size`.
         var maxSize: ByteSize? { destination.maxSize }
 
+        @Option(name: .customLong("init"),
+                help: ArgumentHelp("Continue training this model on TRAIN.csv (new labels allowed): its features, IDF and semantic block are kept; its calibration is marked stale.", valueName: "model"))
+        var initial: String?
+
         @Option(parsing: .singleValue,
                 help: ArgumentHelp("Validation CSV for early stopping (same columns); may be repeated.", valueName: "val.csv"))
         var validation: [String] = []
@@ -209,6 +219,9 @@ extension SwitchboardCommand {
             if let problem = hyperparameters.parameters(seed: seed, threads: threads.threads).problem {
                 throw ValidationError(problem)
             }
+            if initial != nil && maxSize != nil {
+                throw ValidationError("--max-size cannot be used with --init: the bucket count is the model's (use --compact for int8 weights)")
+            }
             if isCalibrating && validation.isEmpty {
                 throw ValidationError("--calibrate, --unknown-label and --target-* need --validation")
             }
@@ -221,7 +234,9 @@ extension SwitchboardCommand {
             try OutputCheck.writable(output)
             let clock = ContinuousClock()
             let start = clock.now
+            let warm = try warmStart()
             var parameters = hyperparameters.parameters(seed: seed, threads: threads.threads)
+            if let warm { parameters.features = warm.parent.features }
             let (data, skipped) = try LabeledInput.load(trainingFiles, columns: columns, skipBadRows: onError == .skip,
                                                          features: parameters.features)
             Self.warnAboutLabels(data)
@@ -232,6 +247,34 @@ extension SwitchboardCommand {
             let stopping = held.map { h in
                 isCalibrating ? zip(h.texts, h.labels).filter { $0.1 != unknownLabel } : Array(zip(h.texts, h.labels))
             }
+            let features: (note: String, json: JSON)
+            var (contents, report): (ModelContents, TrainingReport)
+            if let warm {
+                features = Self.inheritedFeatures(warm, path: initial!)
+                Self.warnAboutSize(labels: Array(Set(data.labels).union(warm.parent.labels)), features: parameters.features,
+                                   validating: held != nil || parameters.validationFraction > 0)
+                (contents, report) = try Trainer.train(
+                    texts: data.texts, labels: data.labels, validation: stopping.map { ($0.map(\.0), $0.map(\.1)) },
+                    parameters: parameters, continuing: warm,
+                    progress: Output.stderrIsTerminal ? Self.showProgress(of: parameters) : nil)
+            } else {
+                (contents, report, features) = try trainFresh(data, stopping: stopping, held: held, parameters: parameters)
+            }
+            var calibrated: CalibrationReport?
+            if isCalibrating, let held {
+                (contents, calibrated) = try calibration.calibrate(contents, on: held, unknownLabel: unknownLabel,
+                                                                   threads: threads.threads)
+            }
+            contents = try compacted(contents)
+            try ModelOutput.write(contents, to: output)
+            try printSummary(report, contents: contents, features: features, calibrated: calibrated, skipped: skipped,
+                             seconds: (clock.now - start) / .seconds(1))
+        }
+
+        /// Trains from zeros with the semantic block the options choose.
+        func trainFresh(_ data: LabeledDataset, stopping: [(String, String)]?, held: LabeledDataset?,
+                        parameters given: TrainingParameters) throws -> (ModelContents, TrainingReport, (note: String, json: JSON)) {
+            var parameters = given
             let features = try semantic.resolve()
             if let maxSize {
                 let labels = Set(data.labels).sorted()
@@ -246,25 +289,28 @@ extension SwitchboardCommand {
             }
             Self.warnAboutSize(labels: Set(data.labels).sorted(), features: parameters.features,
                                validating: held != nil || parameters.validationFraction > 0)
-            var (contents, report) = try Trainer.train(
+            let (contents, report) = try Trainer.train(
                 texts: data.texts, labels: data.labels, validation: stopping.map { ($0.map(\.0), $0.map(\.1)) },
                 parameters: parameters, semantic: features.settings,
                 progress: Output.stderrIsTerminal ? Self.showProgress(of: parameters) : nil)
-            var calibrated: CalibrationReport?
-            if isCalibrating, let held {
-                (contents, calibrated) = try calibration.calibrate(contents, on: held, unknownLabel: unknownLabel,
-                                                                   threads: threads.threads)
-            }
-            contents = try compacted(contents)
-            try ModelOutput.write(contents, to: output)
+            return (contents, report, (features.note, EmbeddingOptions.json(features)))
+        }
+
+        /// Prints the text or JSON summary of a finished run.
+        func printSummary(_ report: TrainingReport, contents: ModelContents, features: (note: String, json: JSON),
+                          calibrated: CalibrationReport?, skipped: Int, seconds: Double) throws {
             let bytes = try Output.fileSize(output)
-            let seconds = (clock.now - start) / .seconds(1)
+            if calibrated == nil && Calibration.from(metadata: contents.metadata).stale {
+                Output.standardError("switchboard: warning: the calibration of \(initial ?? "the parent") was kept but is stale: "
+                    + "run `switchboard calibrate \(output) VAL.csv` to fit it to the new weights")
+            }
             if format.json {
-                var object = summaryJSON(report, labels: Set(data.labels).sorted(), bytes: bytes, seconds: seconds)
+                var object = summaryJSON(report, labels: contents.labels, bytes: bytes, seconds: seconds)
                 object["skipped_row_count"] = .number(skipped)
                 object["weight_encoding"] = .string(contents.weightEncoding.rawValue)
                 object["bucket_bits"] = .number(contents.features.bucketBits)
-                object["features"] = EmbeddingOptions.json(features)
+                object["features"] = features.json
+                if let initial { object["init"] = Self.lineageJSON(contents, parent: initial) }
                 if let calibrated { object["calibration"] = CalibrationOptions.json(calibrated) }
                 Output.printJSON(JSONVocabulary.document(object))
             } else {

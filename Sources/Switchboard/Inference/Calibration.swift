@@ -10,11 +10,22 @@ public struct Calibration: Sendable, Equatable {
     public var threshold: Float?
     /// The label given to abstentions (e.g. CLINC150's `oos`).
     public var unknownLabel: String
+    /// The weights changed after this calibration was fitted (a warm-started model keeps its
+    /// parent's): the temperature and threshold still apply but no longer match the model's
+    /// scores, so tools warn until `calibrate` fits them again.
+    public var stale: Bool
 
-    public init(temperature: Float = 1, threshold: Float? = nil, unknownLabel: String = "unknown") {
+    public init(temperature: Float = 1, threshold: Float? = nil, unknownLabel: String = "unknown", stale: Bool = false) {
         self.temperature = temperature
         self.threshold = threshold
         self.unknownLabel = unknownLabel
+        self.stale = stale
+    }
+
+    /// Whether `metadata` holds a calibration at all (a model never calibrated has none).
+    public static func isPresent(in metadata: String) -> Bool {
+        let object = try? JSONSerialization.jsonObject(with: Data(metadata.utf8)) as? [String: Any]
+        return object?["calibration"] is [String: Any]
     }
 
     /// Reads the calibration from a metadata JSON text; defaults when absent or unusable
@@ -26,6 +37,7 @@ public struct Calibration: Sendable, Equatable {
         if let t = (c["temperature"] as? NSNumber)?.floatValue, t.isFinite, t > 0 { result.temperature = t }
         if let t = (c["threshold"] as? NSNumber)?.floatValue, t >= 0, t <= 1 { result.threshold = t }
         if let u = c["unknown_label"] as? String, !u.isEmpty { result.unknownLabel = u }
+        result.stale = (c["stale"] as? Bool) ?? false
         return result
     }
 
@@ -35,6 +47,7 @@ public struct Calibration: Sendable, Equatable {
         var object = (try? JSONSerialization.jsonObject(with: Data(metadata.utf8)) as? [String: Any]) ?? [:]
         var c: [String: Any] = ["temperature": Double(temperature), "unknown_label": unknownLabel]
         if let threshold { c["threshold"] = Double(threshold) }
+        if stale { c["stale"] = true }
         object["calibration"] = c
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)

@@ -208,7 +208,8 @@ extension Trainer {
         if let best, best.epoch != history.count { solver.restore(from: snapshot) }
         return TrainingReport(examples: n, labels: labels, nonZeros: train.0.rows.nonZeros, epochs: history.count,
                               bestEpoch: best?.epoch ?? history.count, validationExamples: valid?.0.rows.rows ?? 0,
-                              validationAccuracy: best?.accuracy, history: history)
+                              validationAccuracy: best?.accuracy, history: history,
+                              labelExamples: labelCounts(train.0.labels, labels: labels))
     }
 
     /// `base` (the n-gram trainer's metadata JSON) with the semantic block's settings and the
@@ -268,6 +269,18 @@ struct Standardization {
                 let w = dense[c * rowStride + label] * factor[c]
                 dense[c * rowStride + label] = w
                 bias[label] -= w * mean[c]
+            }
+        }
+    }
+
+    /// The inverse of `fold`: weights on `u` rewritten as weights on `x` with the same scores.
+    /// A dimension with no spread (factor 0) keeps its contribution at the mean, in the bias.
+    func unfold(_ dense: inout [Float], bias: inout [Float], rowStride: Int) {
+        for c in 0 ..< mean.count {
+            for label in 0 ..< bias.count {
+                let w = dense[c * rowStride + label]
+                bias[label] += w * mean[c]
+                dense[c * rowStride + label] = factor[c] > 0 ? w / factor[c] : 0
             }
         }
     }

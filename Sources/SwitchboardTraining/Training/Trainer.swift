@@ -29,6 +29,8 @@ public struct TrainingReport: Sendable {
     public var validationExamples: Int
     public var validationAccuracy: Double?
     public var history: [EpochReport]
+    /// Training rows per label, in the model's label order.
+    public var labelExamples: [Int] = []
 }
 
 /// Why training could not start.
@@ -186,6 +188,7 @@ public enum Trainer {
         if let best, best.epoch != history.count { restore(solver, from: snapshot) }
         return TrainingReport(examples: n, labels: labels, nonZeros: train.rows.nonZeros, epochs: history.count,
                               bestEpoch: best?.epoch ?? history.count, validationExamples: valid?.rows.rows ?? 0,
-                              validationAccuracy: best?.score.accuracy, history: history)
+                              validationAccuracy: best?.score.accuracy, history: history,
+                              labelExamples: labelCounts(train.labels, labels: labels))
     }
 }

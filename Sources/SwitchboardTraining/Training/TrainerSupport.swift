@@ -51,11 +51,17 @@ extension Trainer {
         }
     }
 
+    /// Rows per label index (labels < 0, unknown to the model, are not counted).
+    static func labelCounts(_ labels: [Int32], labels k: Int) -> [Int] {
+        var counts = [Int](repeating: 0, count: k)
+        for y in labels where y >= 0 { counts[Int(y)] += 1 }
+        return counts
+    }
+
     /// Per-label loss weights.
     static func classWeights(_ labels: [Int32], labels k: Int, mode: ClassWeighting) -> [Float] {
         guard mode == .balanced else { return [Float](repeating: 1, count: k) }
-        var counts = [Int](repeating: 0, count: k)
-        for y in labels { counts[Int(y)] += 1 }
+        let counts = labelCounts(labels, labels: k)
         return counts.map { $0 == 0 ? 0 : Float(labels.count) / Float(k * $0) }
     }
 
@@ -93,6 +99,8 @@ extension Trainer {
             "bucket_bits": f.bucketBits,
             "shards": p.sharding.shards, "shard_chunk": p.sharding.chunk,
         ]
+        // Rows per label, in label order: what a warm start needs to correct for its new rows' label mix.
+        if !r.labelExamples.isEmpty { m["label_examples"] = r.labelExamples }
         if let a = r.validationAccuracy {
             m["validation_accuracy"] = a
             m["validation_examples"] = r.validationExamples
