@@ -41,9 +41,9 @@ import Testing
         #expect(model.labels == ["bug", "cancel", "login", "refund"])
         #expect(model.features == parent.features && model.idf == parent.idf, "features and IDF are the parent's")
         let classifier = try Classifier(contents: model)
-        #expect(classifier.predict("please stop my subscription").label == "cancel")
-        #expect(classifier.predict("i forgot my password").label == "login")
-        #expect(classifier.predict("refund my money").label == "refund")
+        #expect(classifier.predictedLabel(for: "please stop my subscription") == "cancel")
+        #expect(classifier.predictedLabel(for: "i forgot my password") == "login")
+        #expect(classifier.predictedLabel(for: "refund my money") == "refund")
     }
 
     @Test func metadataRecordsTheLineage() throws {
@@ -81,7 +81,7 @@ import Testing
         let block = try #require(model.semantic)
         #expect(block.tableValues == parent.semantic!.tableValues && block.tokens == parent.semantic!.tokens)
         #expect(block.denseWeights.count == block.dimensions * model.rowStride)
-        #expect(try Classifier(contents: model).predict("stop my subscription").label == "cancel")
+        #expect(try Classifier(contents: model).predictedLabel(for: "stop my subscription") == "cancel")
         let m = try #require(try JSONSerialization.jsonObject(with: Data(model.metadata.utf8)) as? [String: Any])
         #expect(m["embedding_pack_checksum"] as? String == "abc", "the block's provenance is kept")
     }
