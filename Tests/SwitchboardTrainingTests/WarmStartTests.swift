@@ -117,7 +117,7 @@ import Testing
 
     @Test func priorCorrectionFavoursLabelsTheNewRowsUnderRepresent() {
         var bias: [Float] = [0, 0]
-        Trainer.correctPrior(&bias, trained: [9, 1], target: [9, 99])
+        Trainer.correctPrior(&bias, trained: [9, 1] as [Double], target: [9, 99])
         #expect(bias[1] - bias[0] > 2, "label 1 is 10% of the new rows but 92% of all rows")
     }
 }

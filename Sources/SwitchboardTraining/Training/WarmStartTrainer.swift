@@ -31,6 +31,11 @@ extension Trainer {
             return TrainingData(rows: rows, labels: labels.map { index[$0] ?? -1 })
         }
         let train = featurized(trainTexts, trainLabels)
+        let counts = labelCounts(train.labels, labels: names.count)
+        var total = counts.map(Double.init)
+        for (c, n) in zip(parentIndex, warm.parentLabelExamples) { total[c] += n }
+        // With --class-weighting balanced the loss sees weighted frequencies: correct from those.
+        let lossWeights = classWeights(train.labels, labels: names.count, mode: parameters.classWeighting)
         let valid = validTexts.isEmpty ? nil : featurized(validTexts, validLabels)
         let weights = WarmStart.remap(warm.floatWeights, rows: parameters.features.bucketCount, from: parent.rowStride,
                                       to: stride, columns: parentIndex)
@@ -49,10 +54,7 @@ extension Trainer {
             contents.weights = Array(UnsafeBufferPointer(start: solver.weights, count: solver.parameterCount))
             contents.bias = Array(UnsafeBufferPointer(start: solver.bias, count: names.count))
         }
-        let counts = labelCounts(train.labels, labels: names.count)
-        var total = counts.map(Double.init)
-        for (c, n) in zip(parentIndex, warm.parentLabelExamples) { total[c] += n }
-        correctPrior(&contents.bias, trained: counts, target: total)
+        correctPrior(&contents.bias, trained: zip(counts, lossWeights).map { Double($0) * Double($1) }, target: total)
         let added = names.filter { !Set(parent.labels).contains($0) }
         contents.metadata = warm.metadata(metadata(parameters, report), rowsAdded: trainTexts.count, labelsAdded: added,
                                           labelExamples: total.map { Int($0.rounded()) })
@@ -107,11 +109,11 @@ extension Trainer {
     /// plus a sample of old rows over-predicts the new routes (measured on CLINC150: 90.7% test
     /// accuracy without, 93.3% with; 93.6% training on everything). One added to each count
     /// keeps a label with no new rows finite.
-    static func correctPrior(_ bias: inout [Float], trained: [Int], target: [Double]) {
-        let trainedTotal = Double(trained.reduce(0, +) + trained.count)
+    static func correctPrior(_ bias: inout [Float], trained: [Double], target: [Double]) {
+        let trainedTotal = trained.reduce(0, +) + Double(trained.count)
         let targetTotal = target.reduce(0, +) + Double(target.count)
         for c in 0 ..< bias.count {
-            bias[c] += Float(log((target[c] + 1) / targetTotal) - log((Double(trained[c]) + 1) / trainedTotal))
+            bias[c] += Float(log((target[c] + 1) / targetTotal) - log((trained[c] + 1) / trainedTotal))
         }
     }
 
