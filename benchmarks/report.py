@@ -283,6 +283,43 @@ def scaling_section(results):
                      "fastText strong train s", "s per 1k rows", "accuracy %", "errors"], rows))
 
 
+def threads_section(results):
+    """The scaling sizes trained on other thread counts and by the sequential trainer."""
+    ours = dict(get(results, "scaling", "switchboard") or {})
+    if get(results, "scaling", "switchboard_train_csv"):
+        ours["train.csv"] = results["scaling"]["switchboard_train_csv"]
+    counts = sorted({t for r in ours.values() for t in (r.get("threads") or {})}, key=int)
+    if not counts and not any("sequential" in r for r in ours.values()):
+        return ""
+    cpus = results.get("environment", {}).get("cores") or "all"
+    rows = []
+    for size in sorted(ours, key=lambda k: -1 if k == "train.csv" else int(k)):
+        r = ours[size]
+        threads, seq = r.get("threads") or {}, r.get("sequential") or {}
+        name = "CLINC150 train.csv (15,000)" if size == "train.csv" else f"{int(size):,}"
+        row = [name, number(r.get("train_seconds"), 2)]
+        for t in counts:
+            v = threads.get(t) or {}
+            same = {True: "yes", False: "**no**"}.get(v.get("same_bytes"), "—")
+            row += [number(v.get("train_seconds"), 2), same]
+        base = (threads.get("1") or {}).get("train_seconds")
+        row.append(number(r["train_seconds"] / base, 2) if base and r.get("train_seconds") else "—")
+        row += [number(seq.get("train_seconds"), 2),
+                number(seq["train_seconds"] / r["train_seconds"], 2) if seq.get("train_seconds") and r.get("train_seconds") else "—",
+                percent(get(r, "val_quality", "accuracy")), percent(get(seq, "val_quality", "accuracy")),
+                percent(get(r, "quality", "accuracy")), percent(get(seq, "quality", "accuracy"))]
+        rows.append(row)
+    header = ["rows", f"train s, --threads {cpus} (default)"]
+    for t in counts:
+        header += [f"--threads {t} s", "same bytes"]
+    header += [f"{cpus} / 1 threads", "sequential (--shards 1) s", "speed-up vs sequential",
+               "val %", "sequential val %", "test %", "sequential test %"]
+    return ("\n### Threads\n\nThe same files trained again: with other `--threads` counts (same bytes = the model "
+            "file's md5 equals the default run's) and by the sequential trainer (`--shards 1`), whose speed-up is "
+            "its time over the default run's. One run each, whole `train` process. Accuracy on CLINC150 val.csv "
+            "and test.csv.\n\n" + table(header, rows))
+
+
 def per_thousand(seconds, size):
     return "—" if seconds is None else f"{1000 * seconds / int(size):.3f}"
 
@@ -341,4 +378,5 @@ def markdown(results):
              settings_section(results)]
     parts += [dataset_section(name, data) for name, data in results["datasets"].items()]
     parts.append(scaling_section(results))
+    parts.append(threads_section(results))
     return "\n".join(p for p in parts if p)

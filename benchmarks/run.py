@@ -16,6 +16,9 @@ Environment (all optional):
   BENCH_LATENCY_QUERIES  single queries timed per latency run (default 5000)
   BENCH_SCALING          Switchboard scaling sizes, or "none" (default 10000,100000,1000000)
   BENCH_SCALING_FASTTEXT fastText strong scaling sizes, or "none" (default 10000,100000)
+  BENCH_SCALING_THREADS  extra --threads counts each scaling size is trained with, to time them and
+                         compare the model bytes with the default run's, or "none" (default 1)
+  BENCH_SCALING_SEQUENTIAL=0  skip the sequential trainer (--shards 1) at each scaling size
   BENCH_OUT              where RESULTS.md and results.json go (default benchmarks/, or
                          benchmarks/out/quick/ with BENCH_QUICK=1)
   BENCH_QUICK=1          a small development run: 1 run, 10k label rows, 1000 queries, 10k scaling
@@ -23,6 +26,7 @@ Environment (all optional):
 
 import csv
 import datetime
+import hashlib
 import json
 import os
 import platform
@@ -82,6 +86,8 @@ def configuration():
                                              "10000" if quick else "10000,100000,1000000")],
         "scaling_fasttext": [int(n) for n in env_list("BENCH_SCALING_FASTTEXT",
                                                       "10000" if quick else "10000,100000")],
+        "scaling_threads": [int(n) for n in env_list("BENCH_SCALING_THREADS", "1")],
+        "scaling_sequential": os.environ.get("BENCH_SCALING_SEQUENTIAL", "1") != "0",
         # A quick run never overwrites the full run's RESULTS.md.
         "out": os.environ.get("BENCH_OUT", os.path.join(SCRATCH, "quick") if quick else HERE),
         "quick": quick,
@@ -246,6 +252,14 @@ def switchboard_train(config, train, model):
             "train_seconds_reported": out.get("elapsed_seconds"),
             "model_bytes": out.get("output_bytes") or os.path.getsize(model),
             "examples": out.get("example_count")}
+
+
+def switchboard_train_variant(config, train, model, extra):
+    """`train` with extra options (--threads N, --shards 1): wall seconds and the model's md5."""
+    seconds, _ = run_json([config["switchboard_bin"], "train", train, "--output", model, "--json", *extra])
+    with open(model, "rb") as f:
+        return {"train_seconds": seconds, "train_cpu_seconds": LAST_CPU_SECONDS,
+                "md5": hashlib.md5(f.read()).hexdigest()}
 
 
 def switchboard_evaluate(config, model, test):
@@ -433,6 +447,35 @@ def summary_line(record):
 
 # --- scaling ----------------------------------------------------------------------------------
 
+def measure_variants(config, record, data, model, test):
+    """The default run's model md5 and validation accuracy; the same data trained on other thread
+    counts (time, same bytes?) and by the sequential trainer (time, test and val accuracy)."""
+    with open(model, "rb") as f:
+        record["md5"] = hashlib.md5(f.read()).hexdigest()
+    val = os.path.join(os.path.dirname(test), "val.csv")
+    has_val = os.path.exists(val)
+    if has_val:
+        record["val_quality"] = attempt(record, "evaluate val", switchboard_evaluate, config, model, val)
+    other = model + ".variant"
+    for threads in config["scaling_threads"]:
+        result = attempt(record, f"train threads {threads}", switchboard_train_variant, config, data, other,
+                         ["--threads", str(threads)])
+        if result:
+            result["same_bytes"] = result.pop("md5") == record["md5"]
+            record.setdefault("threads", {})[str(threads)] = result
+    if config["scaling_sequential"]:
+        result = attempt(record, "train sequential", switchboard_train_variant, config, data, other, ["--shards", "1"])
+        if result:
+            result.pop("md5")
+            result["quality"] = attempt(record, "evaluate sequential", switchboard_evaluate, config, other, test)
+            if has_val:
+                result["val_quality"] = attempt(record, "evaluate sequential val", switchboard_evaluate, config,
+                                                other, val)
+            record["sequential"] = result
+    if os.path.exists(other):
+        os.remove(other)
+
+
 def measure_scaling(config, train, test):
     """Switchboard's train time and labeling throughput on resampled CLINC150 train (and fastText
     strong's train time), one run per size: the point is how cost grows with rows."""
@@ -440,6 +483,18 @@ def measure_scaling(config, train, test):
     folder = os.path.join(SCRATCH, "scaling")
     rows = read_rows(train)
     results = {"switchboard": {}, "fasttext-strong": {}}
+    if SWITCHBOARD in config["systems"] and (config["scaling_threads"] or config["scaling_sequential"]):
+        # CLINC150 train.csv itself, not resampled: the threads table's first row.
+        record = results["switchboard_train_csv"] = {}
+        model = os.path.join(folder, "switchboard-train-csv.model")
+        os.makedirs(folder, exist_ok=True)
+        trained = attempt(record, "train", switchboard_train, config, train, model)
+        if trained:
+            record.update(trained)
+            record["quality"] = attempt(record, "evaluate", switchboard_evaluate, config, model, test)
+            measure_variants(config, record, train, model, test)
+            os.remove(model)
+        print(f"  switchboard train.csv: {record}", flush=True)
     for size in sorted(set(config["scaling"]) | set(config["scaling_fasttext"])):
         data = os.path.join(folder, f"train-{size}.csv")
         texts = os.path.join(folder, f"texts-{size}.csv")  # the same rows to label: texts only
@@ -457,6 +512,7 @@ def measure_scaling(config, train, test):
                 labeled = attempt(record, "label", switchboard_label, config, model, texts,
                                   os.path.join(folder, "labels.csv"))
                 record["label"] = labeled
+                measure_variants(config, record, data, model, test)
             print(f"  switchboard {size}: {record}", flush=True)
         if size in config["scaling_fasttext"] and "fasttext-strong" in config["systems"]:
             record = results["fasttext-strong"][str(size)] = {}
