@@ -55,7 +55,8 @@ extension Trainer {
             contents.bias = Array(UnsafeBufferPointer(start: solver.bias, count: names.count))
         }
         correctPrior(&contents.bias, trained: zip(counts, lossWeights).map { Double($0) * Double($1) }, target: total)
-        let added = names.filter { !Set(parent.labels).contains($0) }
+        let known = Set(parent.labels)
+        let added = names.filter { !known.contains($0) }
         contents.metadata = warm.metadata(metadata(parameters, report), rowsAdded: trainTexts.count, labelsAdded: added,
                                           labelExamples: total.map { Int($0.rounded()) })
         return (contents, report)
