@@ -63,22 +63,22 @@ public struct BPETokenizer: Sendable {
         }
         var mergePairs: [(key: UInt64, value: UInt64)] = []
         mergePairs.reserveCapacity(merges.count)
-        var seenPairs = Set<UInt64>()
         for (rank, merge) in merges.enumerated() {
             guard Int(merge.left) < tokens.count, Int(merge.right) < tokens.count else {
                 throw .badMerge(index: rank, reason: "id out of range")
             }
-            guard let result = idOf.id(of: tokens[Int(merge.left)], followedBy: tokens[Int(merge.right)]) else {
+            guard let result = idOf.id(joining: Int(merge.left), Int(merge.right)) else {
                 throw .badMerge(index: rank, reason: "\"\(tokens[Int(merge.left)])\" + \"\(tokens[Int(merge.right)])\" is not a token")
             }
             let key = UInt64(merge.left) << 32 | UInt64(merge.right)
-            // A pair listed twice keeps its first (lowest) rank, as the reference does.
-            if seenPairs.insert(key).inserted { mergePairs.append((key, UInt64(rank) << 32 | UInt64(result))) }
+            // A pair listed twice keeps its first (lowest) rank, as the reference does:
+            // `IdHashTable` keeps the first value of a repeated key.
+            mergePairs.append((key, UInt64(rank) << 32 | UInt64(result)))
         }
         var byteIDs: [UInt32] = []
         for byte in 0 ..< 256 {
             let name = "<0x" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2) + ">"
-            guard let id = idOf.id(of: name, followedBy: "") else { throw .missingToken(name) }
+            guard let id = idOf.id(of: name) else { throw .missingToken(name) }
             byteIDs.append(id)
         }
         for id in specialIDs where Int(id) >= tokens.count { throw .missingToken("special id \(id)") }
@@ -194,41 +194,5 @@ public struct BPETokenizer: Sendable {
 extension String {
     func leftPadded(to width: Int) -> String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
-    }
-}
-
-/// Token text → id, keyed by the FNV-1a hash of the UTF-8 bytes and confirmed byte for byte, so
-/// building it and looking up a merge's concatenation allocate no byte arrays. Bytes, not
-/// `String` equality: tokens that differ only in Unicode normalization are distinct.
-struct TokenIndex {
-    private let tokens: [String]
-    private var byHash: [UInt64: UInt32] = [:]
-    /// Ids whose hash another token already holds (almost always empty), searched linearly.
-    private var collided: [UInt32] = []
-
-    init(_ tokens: [String]) throws(BPETokenizer.BuildError) {
-        self.tokens = tokens
-        byHash.reserveCapacity(tokens.count)
-        for (index, token) in tokens.enumerated() {
-            if token.isEmpty { throw .badVocabulary("token \(index) is empty") }
-            if id(of: token, followedBy: "") != nil { throw .badVocabulary("duplicate token \"\(token)\"") }
-            let h = FNV1a.hash(token.utf8)
-            if byHash[h] == nil { byHash[h] = UInt32(index) } else { collided.append(UInt32(index)) }
-        }
-    }
-
-    /// The id of the token whose bytes are `left`'s then `right`'s, or nil.
-    func id(of left: String, followedBy right: String) -> UInt32? {
-        var h = FNV1a.offsetBasis
-        for byte in left.utf8 { h = FNV1a.step(h, byte) }
-        for byte in right.utf8 { h = FNV1a.step(h, byte) }
-        func matches(_ id: UInt32) -> Bool {
-            var bytes = tokens[Int(id)].utf8.makeIterator()
-            for byte in left.utf8 { guard bytes.next() == byte else { return false } }
-            for byte in right.utf8 { guard bytes.next() == byte else { return false } }
-            return bytes.next() == nil
-        }
-        if let id = byHash[h], matches(id) { return id }
-        return collided.first(where: matches)
     }
 }
