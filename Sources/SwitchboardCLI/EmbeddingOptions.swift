@@ -5,6 +5,11 @@ import SwitchboardTraining
 
 extension TableReduction: ExpressibleByArgument {}
 
+extension SemanticContents.Pooling: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+    public static var allValueStrings: [String] { allCases.map(\.name) }
+}
+
 /// `train`'s semantic-block options: which pack, how many dimensions, how they are reduced, α.
 struct EmbeddingOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Embedding pack for the semantic block, or 'none' for an n-gram-only model (default: the installed pack, $\(EmbeddingPackLocation.environmentVariable) or ~/.cache/switchboard/\(EmbeddingPackLocation.fileName); without one, n-grams only).",
@@ -26,6 +31,10 @@ struct EmbeddingOptions: ParsableArguments {
           help: "Weight each token's vector by its IDF over the training texts before pooling (default: \(SemanticSettings.defaultTokenIDF ? "on" : "off")).")
     var embeddingIDF: Bool?
 
+    @Option(help: ArgumentHelp("How token vectors are pooled: mean, or mean-max (the mean, then the element-wise maximum; twice the dense features) (default: \(SemanticSettings.defaultPooling.name)).",
+                               valueName: "mode"))
+    var embeddingPooling: SemanticContents.Pooling?
+
     func validate() throws {
         if let n = embeddingDims, n < 1 { throw ValidationError("--embedding-dims must be at least 1") }
         if let w = embeddingWeight, !(w > 0 && w.isFinite) { throw ValidationError("--embedding-weight must be positive") }
@@ -38,6 +47,7 @@ struct EmbeddingOptions: ParsableArguments {
         if let embeddingReduction { given.append(("--embedding-reduction", embeddingReduction.rawValue)) }
         if let embeddingWeight { given.append(("--embedding-weight", "\(embeddingWeight)")) }
         if let embeddingIDF { given.append((embeddingIDF ? "--embedding-idf" : "--no-embedding-idf", "\(embeddingIDF)")) }
+        if let embeddingPooling { given.append(("--embedding-pooling", embeddingPooling.name)) }
         return given
     }
 
@@ -72,9 +82,11 @@ struct EmbeddingOptions: ParsableArguments {
         let settings = SemanticSettings(pack: pack, packChecksum: checksum, dimensions: embeddingDims,
                                         reduction: embeddingReduction ?? SemanticSettings.defaultReduction,
                                         weight: embeddingWeight ?? SemanticSettings.defaultWeight,
-                                        tokenIDF: embeddingIDF ?? SemanticSettings.defaultTokenIDF)
+                                        tokenIDF: embeddingIDF ?? SemanticSettings.defaultTokenIDF,
+                                        pooling: embeddingPooling ?? SemanticSettings.defaultPooling)
         return Choice(settings: settings, path: path,
-                      note: "n-grams + semantic block: \(pack.name) from \(path), \(settings.dimensions) dims (\(settings.reduction.rawValue)), weight \(settings.weight)")
+                      note: "n-grams + semantic block: \(pack.name) from \(path), \(settings.dimensions) dims (\(settings.reduction.rawValue)), "
+                        + "\(settings.pooling.name) pooling, weight \(settings.weight)")
     }
 
     /// The bytes a semantic block with `settings` adds to a model with `labels` labels: the
@@ -82,11 +94,11 @@ struct EmbeddingOptions: ParsableArguments {
     /// and the version-4 header's extra 72 bytes.
     static func blockBytes(_ settings: SemanticSettings, labels: Int) -> Int {
         let tokenizer = settings.pack.tokenizer
-        let n = tokenizer.tokens.count, d = settings.dimensions
+        let n = tokenizer.tokens.count, d = settings.dimensions, features = settings.pooling.featureCount(dimensions: d)
         let vocabulary = tokenizer.tokens.reduce(0) { $0 + 4 + $1.utf8.count } + 8 * tokenizer.merges.count
             + 4 * tokenizer.specialIDs.count
-        let table = (4 * n + 63) / 64 * 64 + n * d
-        return vocabulary + table + d * ModelContents.rowStride(forLabels: labels) * 4 + 3 * 64 + 72
+        let table = (4 * n + 63) / 64 * 64 * (features / d) + n * d
+        return vocabulary + table + features * ModelContents.rowStride(forLabels: labels) * 4 + 3 * 64 + 72
     }
 
     /// The `train` options that make the same semantic block as these, with α `weight` when given.
@@ -99,6 +111,7 @@ struct EmbeddingOptions: ParsableArguments {
         let alpha = weight ?? embeddingWeight ?? SemanticSettings.defaultWeight
         if alpha != SemanticSettings.defaultWeight { words += ["--embedding-weight", "\(alpha)"] }
         if let idf = embeddingIDF, idf != SemanticSettings.defaultTokenIDF { words.append(idf ? "--embedding-idf" : "--no-embedding-idf") }
+        if let p = embeddingPooling, p != SemanticSettings.defaultPooling { words += ["--embedding-pooling", p.name] }
         return words
     }
 
@@ -110,6 +123,7 @@ struct EmbeddingOptions: ParsableArguments {
             object["embedding_pack_checksum"] = .string(String(s.packChecksum, radix: 16))
             object["embedding_dimension_count"] = .number(s.dimensions)
             object["embedding_reduction"] = .string(s.reduction.rawValue)
+            object["embedding_pooling"] = .string(s.pooling.name)
             object["embedding_weight"] = .number(Double(s.weight))
         }
         return .object(object)

@@ -62,13 +62,14 @@ extension SwitchboardCommand {
             guard let block = s.semantic else { return .null }
             return ["dimension_count": .number(block.dimensions), "token_count": .number(block.tokenizer.tokens.count),
                     "merge_count": .number(block.tokenizer.merges.count), "weight": .number(block.weight),
-                    "table_encoding": "int8", "block_bytes": .number(s.sizeBreakdown.semantic)]
+                    "table_encoding": "int8", "pooling": .string(block.pooling.name),
+                    "feature_count": .number(block.featureCount), "block_bytes": .number(s.sizeBreakdown.semantic)]
         }
 
         /// "n-grams", or "n-grams + semantic block (...)".
         static func featureSummary(_ s: ModelStorage) -> String {
             guard let block = s.semantic else { return "hashed n-grams only" }
-            return "hashed n-grams + semantic block (\(block.tokenizer.tokens.count) tokens × \(block.dimensions) dims, int8; weight \(block.weight))"
+            return "hashed n-grams + semantic block (\(block.tokenizer.tokens.count) tokens × \(block.dimensions) dims, int8; \(block.pooling.name) pooling; weight \(block.weight))"
         }
 
         /// Bytes per part of the file, with the header, labels and metadata counted together.

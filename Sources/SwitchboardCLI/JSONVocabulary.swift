@@ -56,7 +56,7 @@ enum JSONVocabulary {
             required: ["ngrams": "boolean", "semantic": "boolean", "note": "string"],
             optional: ["embedding_pack": "string", "embedding_pack_checksum": "string",
                        "embedding_dimension_count": "integer", "embedding_reduction": "string",
-                       "embedding_weight": "number"]),
+                       "embedding_pooling": "string", "embedding_weight": "number"]),
         "calibration": Shape(
             required: ["temperature": "number", "threshold": "number", "unknown_label": "string",
                        "ece_before": "number", "ece_after": "number", "coverage": "number",

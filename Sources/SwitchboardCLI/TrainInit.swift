@@ -65,6 +65,7 @@ extension SwitchboardCommand.Train {
             "--embedding-reduction": m["embedding_reduction"] as? String ?? SemanticSettings.defaultReduction.rawValue,
             "--embedding-weight": "\(Float((m["embedding_weight"] as? NSNumber)?.doubleValue ?? Double(SemanticSettings.defaultWeight)))",
             "--embedding-idf": "\((m["embedding_token_idf"] as? Bool) ?? SemanticSettings.defaultTokenIDF)",
+            "--embedding-pooling": block.pooling.name,
         ]
         for (option, value) in e.givenBlockOptions {
             let key = option == "--no-embedding-idf" ? "--embedding-idf" : option
@@ -80,9 +81,10 @@ extension SwitchboardCommand.Train {
         var note = "continued from \(path): its n-gram features"
         if let block = warm.parent.semantic {
             let pack = m["embedding_pack"] as? String ?? "unknown pack"
-            note += " and semantic block (\(pack), \(block.dimensions) dims)"
+            note += " and semantic block (\(pack), \(block.dimensions) dims, \(block.pooling.name) pooling)"
             object["embedding_pack"] = .string(pack)
             object["embedding_dimension_count"] = .number(block.dimensions)
+            object["embedding_pooling"] = .string(block.pooling.name)
             if let c = m["embedding_pack_checksum"] as? String { object["embedding_pack_checksum"] = .string(c) }
         }
         note += (warm.parent.idf == nil ? "" : " and IDF") + " kept"

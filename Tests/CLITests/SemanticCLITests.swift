@@ -39,5 +39,7 @@ import Testing
         #expect(bad.status == 1 && bad.stderr.contains("not a valid embedding pack"))
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/m"))
         #expect(try run(["train", csv, "-o", "\(dir)/m", "--embedding-weight", "0"]).status == 64)
+        let pooling = try run(["train", csv, "-o", "\(dir)/m", "--embedding-pooling", "max"])
+        #expect(pooling.status == 64 && pooling.stderr.contains("mean-max"))
     }
 }

@@ -46,14 +46,15 @@ import Testing
         return (texts, (0 ..< 300).map { rows[$0 % rows.count].1 })
     }
 
-    func train(threads: Int, reduction: TableReduction = .pca, dims: Int = 8) throws -> ModelContents {
+    func train(threads: Int, reduction: TableReduction = .pca, dims: Int = 8,
+               pooling: SemanticContents.Pooling = .mean) throws -> ModelContents {
         var p = TrainingParameters()
         p.features.bucketBits = 12
         p.epochs = 4
         p.threads = threads
         let (texts, labels) = Self.data()
         let settings = SemanticSettings(pack: try Self.pack(), packChecksum: 0xABC, dimensions: dims, reduction: reduction,
-                                        weight: 1, batchSize: 7)
+                                        weight: 1, batchSize: 7, pooling: pooling)
         return try Trainer.train(texts: texts, labels: labels, parameters: p, semantic: settings).0
     }
 
@@ -68,6 +69,21 @@ import Testing
         #expect(metadata["embedding_pack"] as? String == "test-pack")
         #expect(metadata["embedding_pack_checksum"] as? String == "abc")
         #expect(metadata["embedding_reduction"] as? String == reduction.rawValue)
+    }
+
+    /// Mean-and-max pooling: same bytes on any thread count, twice the dense features, max
+    /// scales without the token IDF folded into the table scales, and it learns the rows.
+    @Test func meanMaxPoolingTrainsDeterministically() throws {
+        let one = try train(threads: 1, reduction: .truncate, dims: 16, pooling: .meanMax)
+        #expect(try ModelFile.encode(one) == ModelFile.encode(try train(threads: 2, reduction: .truncate, dims: 16, pooling: .meanMax)))
+        let s = try #require(one.semantic)
+        #expect(s.pooling == .meanMax && s.featureCount == 32 && s.denseWeights.count == 32 * one.rowStride)
+        #expect(s.maxScales.count == s.tokens.count && s.maxScales != s.tableScales)
+        let metadata = try #require(try JSONSerialization.jsonObject(with: Data(one.metadata.utf8)) as? [String: Any])
+        #expect(metadata["embedding_pooling"] as? String == "mean-max")
+        let classifier = try Classifier(contents: one)
+        #expect(classifier.predictedLabel(for: "refund my order") == "refund")
+        #expect(classifier.predictedLabel(for: "forgot password help") == "login")
     }
 
     @Test func withoutSemanticSettingsTheModelIsTheNGramModel() throws {

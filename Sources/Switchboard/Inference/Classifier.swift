@@ -134,7 +134,7 @@ public final class Classifier: Sendable {
         }
         guard pooler.pool(text, into: semantic) else { return false }
         let stride = storage.rowStride, pooled = semantic.pooled, scores = scratch.scores.base
-        for d in 0..<pooler.dimensions {
+        for d in 0..<pooler.featureCount {
             RowKernels.addScaledRow(dense + d &* stride, scale: pooled[d], into: scores, count: stride)
         }
         return true

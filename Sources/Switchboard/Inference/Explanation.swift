@@ -178,13 +178,13 @@ extension Classifier {
     private func semanticContribution(scratch: FeatureScratch, label: Int) -> FeatureContribution? {
         guard let pooler, let semantic = storage.semantic, let pooled = scratch.semantic?.pooled else { return nil }
         var contribution: Float = 0, norm: Float = 0
-        for d in 0..<pooler.dimensions {
+        for d in 0..<pooler.featureCount {
             contribution += pooled[d] * semantic.denseWeights[d &* storage.rowStride + label]
             norm += pooled[d] * pooled[d]
         }
         guard norm > 0 else { return nil }
         let value = norm.squareRoot()
-        return FeatureContribution(name: "semantic block (\(pooler.dimensions)-d pooled token vectors)", bucket: nil,
+        return FeatureContribution(name: "semantic block (\(pooler.dimensions)-d \(pooler.maxScales == nil ? "" : "mean and max ")pooled token vectors)", bucket: nil,
                                    ngrams: [], value: value, weight: contribution / value, contribution: contribution)
     }
 

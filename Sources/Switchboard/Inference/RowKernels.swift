@@ -23,6 +23,14 @@ import Darwin
         for c in 0..<count { out[c] += scale * Float(row[c]) }
     }
 
+    /// `out[c] = max(out[c], scale * Float(row[c]))` for an int8 table row. The loop vectorizes
+    /// by itself.
+    @inlinable @inline(__always)
+    @usableFromInline package static func maxScaledInt8Row(_ row: UnsafePointer<Int8>, scale: Float,
+                                        into out: UnsafeMutablePointer<Float>, count: Int) {
+        for c in 0..<count { out[c] = max(out[c], scale * Float(row[c])) }
+    }
+
     /// In-place softmax (max-shifted for stability).
     @inlinable
     @usableFromInline package static func softmax(_ x: UnsafeMutablePointer<Float>, count: Int) {

@@ -103,8 +103,10 @@ enum ModelFileLayout {
         place(.weights, features.bucketCount * ModelContents.rowStride(forLabels: labelCount) * encoding.bytesPerWeight)
         if let semantic {
             place(.vocabulary, semantic.vocabularyLength)
-            place(.tokenTable, SemanticHeader.tableLength(tokens: semantic.tokenCount, dimensions: semantic.dimensions))
-            place(.denseWeights, semantic.dimensions * ModelContents.rowStride(forLabels: labelCount) * floatSize)
+            place(.tokenTable, SemanticHeader.tableLength(tokens: semantic.tokenCount, dimensions: semantic.dimensions,
+                                                          pooling: semantic.pooling))
+            place(.denseWeights, semantic.pooling.featureCount(dimensions: semantic.dimensions)
+                * ModelContents.rowStride(forLabels: labelCount) * floatSize)
         }
         return Plan(version: version, headerSize: header, sections: sections, fileLength: end + checksumSize)
     }

@@ -2,9 +2,31 @@
 /// the dense weights that map the pooled query vector to label scores.
 ///
 /// A query's dense features are `weight × normalize(Σ table[id])` over its token ids (special
-/// tokens left out; see `TokenPooler`), and they add `Σ_d feature[d] × denseWeights[d * rowStride + label]`
+/// tokens left out; see `TokenPooler`), followed with `.meanMax` pooling by the element-wise
+/// maximum of the tokens' unweighted vectors; they add `Σ_f feature[f] × denseWeights[f * rowStride + label]`
 /// to each label's logit, beside the hashed n-grams.
 public struct SemanticContents: Sendable, Equatable {
+    /// How a query's token vectors become its dense features.
+    public enum Pooling: UInt8, Sendable, CaseIterable {
+        /// The normalized (weighted) sum: `dimensions` features.
+        case mean = 0
+        /// The normalized sum, then the element-wise maximum of the vectors `maxScales[t] ×
+        /// tableValues[t]`: `2 × dimensions` features.
+        case meanMax = 1
+
+        /// The name options and metadata use: `mean` or `mean-max`.
+        public var name: String { self == .meanMax ? "mean-max" : "mean" }
+
+        /// The pooling named `name`, or nil.
+        public init?(name: String) {
+            guard let match = Self.allCases.first(where: { $0.name == name }) else { return nil }
+            self = match
+        }
+
+        /// Features per query for `dimensions`-long token vectors.
+        public func featureCount(dimensions: Int) -> Int { self == .meanMax ? 2 * dimensions : dimensions }
+    }
+
     /// Every token's text, index = id (the tokenizer's vocabulary).
     public var tokens: [String]
     /// The merges in rank order, flattened: left id, right id, left id, right id, ...
@@ -19,12 +41,21 @@ public struct SemanticContents: Sendable, Equatable {
     public var tableScales: [Float]
     /// `tokens.count × dimensions` int8 values, row = token id.
     public var tableValues: [Int8]
-    /// `dimensions × rowStride` float32 weights, dimension-major; padding columns zero.
+    /// How the token vectors are pooled.
+    public var pooling: Pooling
+    /// With `.meanMax`, one scale per token for the maximum (the table's own quantization scale,
+    /// without the pooling weight folded into `tableScales`); empty with `.mean`.
+    public var maxScales: [Float]
+    /// `featureCount × rowStride` float32 weights, feature-major; padding columns zero.
     public var denseWeights: [Float]
+
+    /// Dense features per query: `dimensions`, or twice that with `.meanMax` pooling.
+    public var featureCount: Int { pooling.featureCount(dimensions: dimensions) }
 
     /// Creates a semantic block from its parts; `ModelFile.encode` checks that the counts agree.
     public init(tokens: [String], mergePairs: [UInt32], specialIDs: [UInt32], dimensions: Int, weight: Float,
-                tableScales: [Float], tableValues: [Int8], denseWeights: [Float]) {
+                tableScales: [Float], tableValues: [Int8], pooling: Pooling = .mean, maxScales: [Float] = [],
+                denseWeights: [Float]) {
         self.tokens = tokens
         self.mergePairs = mergePairs
         self.specialIDs = specialIDs
@@ -32,6 +63,8 @@ public struct SemanticContents: Sendable, Equatable {
         self.weight = weight
         self.tableScales = tableScales
         self.tableValues = tableValues
+        self.pooling = pooling
+        self.maxScales = maxScales
         self.denseWeights = denseWeights
     }
 
@@ -67,7 +100,9 @@ public struct SemanticContents: Sendable, Equatable {
         if tableScales.count != tokens.count { return "semantic block: \(tableScales.count) table scales for \(tokens.count) tokens" }
         if tableScales.contains(where: { !($0 >= 0 && $0.isFinite) }) { return "semantic block: a table scale is negative or not finite" }
         if tableValues.count != tokens.count * dimensions { return "semantic block: \(tableValues.count) table values, expected \(tokens.count) × \(dimensions)" }
-        if denseWeights.count != dimensions * rowStride { return "semantic block: \(denseWeights.count) dense weights, expected \(dimensions) × \(rowStride)" }
+        if maxScales.count != (pooling == .meanMax ? tokens.count : 0) { return "semantic block: \(maxScales.count) max scales with \(pooling) pooling of \(tokens.count) tokens" }
+        if maxScales.contains(where: { !($0 >= 0 && $0.isFinite) }) { return "semantic block: a max scale is negative or not finite" }
+        if denseWeights.count != featureCount * rowStride { return "semantic block: \(denseWeights.count) dense weights, expected \(featureCount) × \(rowStride)" }
         if denseWeights.contains(where: { !$0.isFinite }) { return "semantic block: a dense weight is not finite" }
         do {
             _ = try tokenizer()

@@ -9,15 +9,18 @@
 /// | 212 | 4 | special-token count, UInt32 |
 /// | 216 | 4 | weight α, Float32, finite and > 0 |
 /// | 220 | 1 | table encoding, UInt8 = 1 (int8 with one Float32 scale per token) |
-/// | 221 | 3 | reserved, 0 |
+/// | 221 | 1 | pooling, UInt8: 0 mean, 1 mean and maximum (`SemanticContents.Pooling`) |
+/// | 222 | 2 | reserved, 0 |
 /// Without flag bit 1 all of them are 0 and the three sections are (0, 0).
 ///
 /// ## Sections (each 64-byte aligned, after the weights)
 /// - **vocabulary**: per token a UInt32 byte count (≥ 1) and that many bytes of UTF-8; then the
 ///   merges in rank order (left id, right id: UInt32 each); then the special ids (UInt32).
-/// - **token table**: `token count` Float32 scales, zero padding to a multiple of 64, then
-///   `token count × dimensions` Int8 values (row = token id).
-/// - **dense weights**: `dimensions × row stride` Float32, dimension-major, padding columns 0.
+/// - **token table**: `token count` Float32 scales, zero padding to a multiple of 64; with
+///   pooling 1, `token count` Float32 max scales and zero padding to a multiple of 64 again;
+///   then `token count × dimensions` Int8 values (row = token id).
+/// - **dense weights**: `features × row stride` Float32, feature-major, padding columns 0;
+///   features = dimensions, or 2 × dimensions with pooling 1.
 enum SemanticHeader {
     static let offset = ModelFileLayout.headerSizeV2 + 3 * 16
     static let dimensionsOffset = offset
@@ -29,9 +32,10 @@ enum SemanticHeader {
     /// Table encoding 1: int8 values with a Float32 scale per token.
     static let int8Encoding: UInt8 = 1
 
-    /// Bytes of the token table section: scales, padding to 64, values.
-    static func tableLength(tokens: Int, dimensions: Int) -> Int {
-        ModelFileLayout.aligned(tokens * 4) + tokens * dimensions
+    /// Bytes of the token table section: scales (twice with mean-and-max pooling), each padded
+    /// to 64, then the values.
+    static func tableLength(tokens: Int, dimensions: Int, pooling: SemanticContents.Pooling) -> Int {
+        ModelFileLayout.aligned(tokens * 4) * (pooling == .meanMax ? 2 : 1) + tokens * dimensions
     }
 }
 
@@ -41,11 +45,13 @@ extension ModelFileLayout {
         var vocabularyLength: Int
         var tokenCount: Int
         var dimensions: Int
+        var pooling: SemanticContents.Pooling
 
         init(_ s: SemanticContents) {
             vocabularyLength = s.tokens.reduce(0) { $0 + 4 + $1.utf8.count } + 4 * s.mergePairs.count + 4 * s.specialIDs.count
             tokenCount = s.tokens.count
             dimensions = s.dimensions
+            pooling = s.pooling
         }
     }
 }
@@ -55,6 +61,7 @@ struct ParsedSemantic {
     var tokenizer: BPETokenizer
     var dimensions: Int
     var weight: Float
+    var pooling: SemanticContents.Pooling
     var vocabulary: Range<Int>
     var table: Range<Int>
     var denseWeights: Range<Int>
@@ -66,7 +73,7 @@ extension ModelFile {
         guard let s else { w.append(bytes: [UInt8](repeating: 0, count: 24)); return }
         for n in [s.dimensions, s.tokens.count, s.mergePairs.count / 2, s.specialIDs.count] { w.append(UInt32(n)) }
         w.append(s.weight.bitPattern)
-        w.append(bytes: [SemanticHeader.int8Encoding, 0, 0, 0])
+        w.append(bytes: [SemanticHeader.int8Encoding, s.pooling.rawValue, 0, 0])
     }
 
     /// Appends the vocabulary, token table and dense weights sections, each 64-byte aligned.
@@ -81,6 +88,10 @@ extension ModelFile {
         w.pad(toMultipleOf: ModelFileLayout.floatAlignment)
         w.append(floats: s.tableScales)
         w.pad(toMultipleOf: ModelFileLayout.floatAlignment)
+        if s.pooling == .meanMax {
+            w.append(floats: s.maxScales)
+            w.pad(toMultipleOf: ModelFileLayout.floatAlignment)
+        }
         s.tableValues.withUnsafeBytes { w.append(bytes: $0) }
         w.pad(toMultipleOf: ModelFileLayout.floatAlignment)
         w.append(floats: s.denseWeights)
@@ -103,17 +114,23 @@ extension ModelFile {
         let tail = try u32(SemanticHeader.encodingOffset)
         guard (1 ... SemanticContents.maximumDimensions).contains(dims) else { throw bad("\(dims) dimensions") }
         guard weight > 0, weight.isFinite else { throw bad("weight \(weight), expected a finite value > 0") }
-        guard tail == Int(SemanticHeader.int8Encoding) else { throw bad("unknown table encoding or reserved bytes 0x\(String(tail, radix: 16))") }
+        guard tail & 0xFFFF_00FF == Int(SemanticHeader.int8Encoding),
+              let pooling = SemanticContents.Pooling(rawValue: UInt8(tail >> 8 & 0xFF)) else {
+            throw bad("unknown table encoding, pooling or reserved bytes 0x\(String(tail, radix: 16))")
+        }
+        let features = pooling.featureCount(dimensions: dims)
         // Each token takes at least 5 bytes; merges 8 and special ids 4. All counts are < 2^32, so no overflow in Int.
         let fixed = 8 * mergeCount + 4 * specialCount
         guard tokenCount >= 1, tokenCount <= BPETokenizer.maximumVocabularySize, mergeCount <= BPETokenizer.maximumVocabularySize,
               fixed + 5 * tokenCount <= vocabulary.count else {
             throw bad("\(tokenCount) tokens, \(mergeCount) merges and \(specialCount) special ids cannot be held in a \(vocabulary.count)-byte vocabulary section")
         }
-        guard table.count == SemanticHeader.tableLength(tokens: tokenCount, dimensions: dims) else {
-            throw bad("token table is \(table.count) bytes, expected \(tokenCount) × \(dims)")
+        guard table.count == SemanticHeader.tableLength(tokens: tokenCount, dimensions: dims, pooling: pooling) else {
+            throw bad("token table is \(table.count) bytes, expected \(tokenCount) × \(dims) with \(pooling) pooling")
         }
-        guard dense.count == dims * rowStride * 4 else { throw bad("dense weights are \(dense.count) bytes, expected \(dims) × \(rowStride) floats") }
+        guard dense.count == features * rowStride * 4 else {
+            throw bad("dense weights are \(dense.count) bytes, expected \(features) × \(rowStride) floats")
+        }
         for range in [vocabulary, table, dense] where range.lowerBound % ModelFileLayout.floatAlignment != 0 {
             throw bad("section at offset \(range.lowerBound) is not 64-byte aligned")
         }
@@ -139,15 +156,30 @@ extension ModelFile {
         for i in 0 ..< specialCount { specials.append(UInt32(try u32(p + 4 * i))) }
         let tokenizer: BPETokenizer
         do { tokenizer = try BPETokenizer(tokens: tokens, merges: merges, specialIDs: specials) } catch { throw bad(error.description) }
-        for i in 0 ..< tokenCount {
-            let scale = Float(bitPattern: UInt32(try u32(table.lowerBound + 4 * i)))
-            guard scale >= 0, scale.isFinite else { throw bad("token \(i) has scale \(scale)") }
+        let scaleBlock = ModelFileLayout.aligned(4 * tokenCount)
+        for (name, start) in [("scale", table.lowerBound), ("max scale", table.lowerBound + scaleBlock)].prefix(pooling == .meanMax ? 2 : 1) {
+            if let i = try firstFloat(in: reader, at: start, count: tokenCount, path: path, where: { !($0 >= 0 && $0.isFinite) }) {
+                throw bad("token \(i) has a negative or non-finite \(name)")
+            }
         }
-        for i in 0 ..< dims * rowStride {
-            guard Float(bitPattern: UInt32(try u32(dense.lowerBound + 4 * i))).isFinite else { throw bad("dense weight \(i) is not finite") }
+        if let i = try firstFloat(in: reader, at: dense.lowerBound, count: features * rowStride, path: path, where: { !$0.isFinite }) {
+            throw bad("dense weight \(i) is not finite")
         }
-        return ParsedSemantic(tokenizer: tokenizer, dimensions: dims, weight: weight, vocabulary: vocabulary,
+        return ParsedSemantic(tokenizer: tokenizer, dimensions: dims, weight: weight, pooling: pooling, vocabulary: vocabulary,
                               table: table, denseWeights: dense)
+    }
+
+    /// The index of the first of `count` little-endian Float32 values at byte `start` for which
+    /// `isBad` holds, or nil; the whole run is bounds-checked once.
+    static func firstFloat(in reader: ByteReader, at start: Int, count: Int, path: String,
+                           where isBad: (Float) -> Bool) throws(ModelFileError) -> Int? {
+        guard let bytes = try? reader.slice(at: start, size: 4 * count) else {
+            throw .inconsistent(path: path, reason: "semantic block: \(count) floats at byte \(start) run past the file")
+        }
+        for i in 0 ..< count where isBad(Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))) {
+            return i
+        }
+        return nil
     }
 }
 
@@ -160,21 +192,31 @@ public struct SemanticStorage: @unchecked Sendable {
     public let dimensions: Int
     /// The L2 norm α of the pooled vector.
     public let weight: Float
+    /// How the token vectors are pooled.
+    public let pooling: SemanticContents.Pooling
     /// One scale per token.
     public let tableScales: UnsafeBufferPointer<Float>
+    /// With `.meanMax` pooling, one scale per token for the maximum; else empty.
+    public let maxScales: UnsafeBufferPointer<Float>
     /// `tokens × dimensions` int8 values.
     public let tableValues: UnsafeBufferPointer<Int8>
-    /// `dimensions × rowStride` dense weights, dimension-major.
+    /// `featureCount × rowStride` dense weights, feature-major.
     public let denseWeights: UnsafeBufferPointer<Float>
+
+    /// Dense features per query.
+    public var featureCount: Int { pooling.featureCount(dimensions: dimensions) }
 
     init(_ parsed: ParsedSemantic, base: UnsafeMutableRawPointer, rowStride: Int,
          floats: (Range<Int>) -> UnsafeBufferPointer<Float>) {
         tokenizer = parsed.tokenizer
         dimensions = parsed.dimensions
         weight = parsed.weight
-        let tokens = parsed.tokenizer.tokens.count
+        pooling = parsed.pooling
+        let tokens = parsed.tokenizer.tokens.count, scaleBlock = ModelFileLayout.aligned(4 * tokens)
         tableScales = floats(parsed.table.lowerBound ..< parsed.table.lowerBound + 4 * tokens)
-        let valuesStart = parsed.table.lowerBound + ModelFileLayout.aligned(4 * tokens)
+        let maxStart = parsed.table.lowerBound + scaleBlock
+        maxScales = floats(maxStart ..< maxStart + (pooling == .meanMax ? 4 * tokens : 0))
+        let valuesStart = parsed.table.lowerBound + scaleBlock * (pooling == .meanMax ? 2 : 1)
         tableValues = UnsafeBufferPointer(start: UnsafeRawPointer(base + valuesStart).bindMemory(to: Int8.self, capacity: tokens * dimensions),
                                           count: tokens * dimensions)
         denseWeights = floats(parsed.denseWeights)
@@ -184,12 +226,13 @@ public struct SemanticStorage: @unchecked Sendable {
     public func contents() -> SemanticContents {
         SemanticContents(tokens: tokenizer.tokens, mergePairs: tokenizer.merges.flatMap { [$0.left, $0.right] },
                          specialIDs: tokenizer.specialIDs, dimensions: dimensions, weight: weight,
-                         tableScales: Array(tableScales), tableValues: Array(tableValues), denseWeights: Array(denseWeights))
+                         tableScales: Array(tableScales), tableValues: Array(tableValues), pooling: pooling,
+                         maxScales: Array(maxScales), denseWeights: Array(denseWeights))
     }
 
     /// A pooler over this block's table; `owner` (the storage) is kept alive by it.
     func pooler(owner: AnyObject) -> TokenPooler {
         TokenPooler(tokenizer: tokenizer, dimensions: dimensions, weight: weight, scales: tableScales.baseAddress!,
-                    values: tableValues.baseAddress!, owner: owner)
+                    maxScales: pooling == .meanMax ? maxScales.baseAddress! : nil, values: tableValues.baseAddress!, owner: owner)
     }
 }

@@ -21,6 +21,9 @@ public struct SemanticSettings: Sendable {
     /// Weight each token's vector by its smoothed IDF over the training texts before pooling
     /// (folded into the stored table's per-token scales, so the runtime is unchanged).
     public var tokenIDF: Bool
+    /// How token vectors are pooled: the weighted mean alone, or followed by the element-wise
+    /// maximum of the unweighted vectors.
+    public var pooling: SemanticContents.Pooling
 
     /// Defaults chosen on CLINC150 `val.csv` (README, "Semantic features").
     public static let defaultDimensions = 128
@@ -28,10 +31,11 @@ public struct SemanticSettings: Sendable {
     public static let defaultWeight: Float = 0.5
     public static let defaultBatchSize = 32
     public static let defaultTokenIDF = true
+    public static let defaultPooling = SemanticContents.Pooling.mean
 
     public init(pack: EmbeddingPack, packChecksum: UInt64, dimensions: Int? = nil,
                 reduction: TableReduction = defaultReduction, weight: Float = defaultWeight,
-                batchSize: Int = defaultBatchSize, tokenIDF: Bool = defaultTokenIDF) {
+                batchSize: Int = defaultBatchSize, tokenIDF: Bool = defaultTokenIDF, pooling: SemanticContents.Pooling = defaultPooling) {
         self.pack = pack
         self.packChecksum = packChecksum
         self.dimensions = dimensions ?? min(Self.defaultDimensions, pack.dimensions)
@@ -39,6 +43,7 @@ public struct SemanticSettings: Sendable {
         self.weight = weight
         self.batchSize = batchSize
         self.tokenIDF = tokenIDF
+        self.pooling = pooling
     }
 
     /// The XXH64 a pack file stores in its last 8 bytes (its checksum over everything before,
@@ -60,7 +65,9 @@ public struct SemanticSettings: Sendable {
         return nil
     }
 
-    /// The model's semantic block with the reduced, int8 table and zero dense weights.
+    /// The model's semantic block with the reduced, int8 table and zero dense weights; with
+    /// mean-and-max pooling the max scales start as the table's scales (token IDF, when used, is
+    /// folded into `tableScales` only).
     func block(rowStride: Int) throws -> SemanticContents {
         let tokenizer = pack.tokenizer
         let rows = tokenizer.tokens.count
@@ -68,8 +75,9 @@ public struct SemanticSettings: Sendable {
         let (scales, values) = SemanticContents.quantizeTable(reduced, dimensions: dimensions)
         return SemanticContents(tokens: tokenizer.tokens, mergePairs: tokenizer.merges.flatMap { [$0.left, $0.right] },
                                 specialIDs: tokenizer.specialIDs, dimensions: dimensions, weight: 1,
-                                tableScales: scales, tableValues: values,
-                                denseWeights: [Float](repeating: 0, count: dimensions * rowStride))
+                                tableScales: scales, tableValues: values, pooling: pooling,
+                                maxScales: pooling == .meanMax ? scales : [],
+                                denseWeights: [Float](repeating: 0, count: pooling.featureCount(dimensions: dimensions) * rowStride))
     }
 }
 
@@ -107,7 +115,7 @@ extension Trainer {
         weigh(&rows, features: parameters.features, idf: idf, threads: parameters.threads)
         let train = TrainingData(rows: rows, labels: trainLabels.map { index[$0]! })
         var trainPooled = pooledRows(trainTexts, pooler: pooler, threads: parameters.threads)
-        let standard = Standardization(trainPooled, dimensions: semantic.dimensions, weight: semantic.weight)
+        let standard = Standardization(trainPooled, dimensions: pooler.featureCount, weight: semantic.weight)
         standard.apply(to: &trainPooled)
         var valid: (TrainingData, [Float])?
         if !validTexts.isEmpty {
@@ -118,7 +126,7 @@ extension Trainer {
             valid = (TrainingData(rows: v, labels: validLabels.map { index[$0] ?? -1 }), pooled)
         }
         let solver = SemanticSolver(labelCount: labelNames.count, bucketCount: parameters.features.bucketCount,
-                                    dimensions: semantic.dimensions, batchSize: semantic.batchSize)
+                                    dimensions: pooler.featureCount, batchSize: semantic.batchSize)
         let report = fit(solver, train: (train, trainPooled), valid: valid, parameters: parameters, progress: progress)
         var bias = Array(UnsafeBufferPointer(start: solver.sparse.bias, count: labelNames.count))
         block.denseWeights = Array(UnsafeBufferPointer(start: solver.dense, count: solver.denseCount))
@@ -151,10 +159,10 @@ extension Trainer {
         for t in 0 ..< df.count { block.tableScales[t] *= Float(log((1 + n) / (1 + Double(df[t]))) + 1) }
     }
 
-    /// The pooled vector of every text (`dimensions` floats each; zeros for a text with no
+    /// The pooled features of every text (`featureCount` floats each; zeros for a text with no
     /// token), computed by the runtime's own `TokenPooler` on `threads` threads.
     static func pooledRows(_ texts: [String], pooler: TokenPooler, threads: Int) -> [Float] {
-        let d = pooler.dimensions
+        let d = pooler.featureCount
         var out = [Float](repeating: 0, count: texts.count * d)
         out.withUnsafeMutableBufferPointer { buffer in
             let result = UncheckedSendable(buffer)
@@ -225,6 +233,7 @@ extension Trainer {
         m["embedding_weight"] = Double(s.weight)
         m["embedding_batch"] = s.batchSize
         m["embedding_token_idf"] = s.tokenIDF
+        m["embedding_pooling"] = s.pooling.name
         let data = (try? JSONSerialization.data(withJSONObject: m, options: [.sortedKeys])) ?? Data(base.utf8)
         return String(decoding: data, as: UTF8.self)
     }

@@ -73,7 +73,7 @@ extension Trainer {
         do { pooler = try TokenPooler(parentBlock) } catch {
             throw TrainingError.invalidParameters("the model's semantic block: \(error)")
         }
-        let d = parentBlock.dimensions, labels = contents.labels.count, stride = contents.rowStride
+        let d = parentBlock.featureCount, labels = contents.labels.count, stride = contents.rowStride
         let alpha = Float(warm.metadataNumber("embedding_weight") ?? Double(SemanticSettings.defaultWeight))
         let batch = Int(warm.metadataNumber("embedding_batch") ?? Double(SemanticSettings.defaultBatchSize))
         var trainPooled = pooledRows(texts.0, pooler: pooler, threads: parameters.threads)
