@@ -86,10 +86,10 @@ test-tsan: deps
 FUZZ_SECONDS ?= 60
 FUZZ_SCRATCH := $(CURDIR)/.build-fuzz
 fuzz: deps
-	cd Fuzz && for product in FuzzCSV FuzzModel FuzzFeatures; do \
+	cd Fuzz && for product in FuzzCSV FuzzModel FuzzFeatures FuzzTokenizer; do \
 	  swift build -c release --scratch-path $(FUZZ_SCRATCH) --product $$product \
 	    --sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address || exit 1; done
-	for target in csv model features; do FUZZ_SCRATCH=$(FUZZ_SCRATCH) Fuzz/run.sh $$target $(FUZZ_SECONDS) || exit 1; done
+	for target in csv model features tokenizer; do FUZZ_SCRATCH=$(FUZZ_SCRATCH) Fuzz/run.sh $$target $(FUZZ_SECONDS) || exit 1; done
 
 ## Regenerate the committed demo model (byte-identical; a test checks it).
 models: build

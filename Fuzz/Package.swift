@@ -19,5 +19,7 @@ let package = Package(
         .executableTarget(name: "FuzzModel", dependencies: [.product(name: "Switchboard", package: root)]),
         // FeatureExtractor and prediction: any UTF-8 (or not) text under any feature configuration.
         .executableTarget(name: "FuzzFeatures", dependencies: [.product(name: "Switchboard", package: root)]),
+        // BPETokenizer and TokenPooler: any text, against a plain quadratic reference BPE.
+        .executableTarget(name: "FuzzTokenizer", dependencies: [.product(name: "Switchboard", package: root)]),
     ]
 )

@@ -134,6 +134,31 @@ extension ModelFile {
         for range in [vocabulary, table, dense] where range.lowerBound % ModelFileLayout.floatAlignment != 0 {
             throw bad("section at offset \(range.lowerBound) is not 64-byte aligned")
         }
+        let tokenizer = try parseVocabulary(reader, vocabulary, counts: (tokenCount, mergeCount, specialCount), path: path)
+        let scaleBlock = ModelFileLayout.aligned(4 * tokenCount)
+        for (name, start) in [("scale", table.lowerBound), ("max scale", table.lowerBound + scaleBlock)].prefix(pooling == .meanMax ? 2 : 1) {
+            if let i = try firstFloat(in: reader, at: start, count: tokenCount, path: path, where: { !($0 >= 0 && $0.isFinite) }) {
+                throw bad("token \(i) has a negative or non-finite \(name)")
+            }
+        }
+        if let i = try firstFloat(in: reader, at: dense.lowerBound, count: features * rowStride, path: path, where: { !$0.isFinite }) {
+            throw bad("dense weight \(i) is not finite")
+        }
+        return ParsedSemantic(tokenizer: tokenizer, dimensions: dims, weight: weight, pooling: pooling, vocabulary: vocabulary,
+                              table: table, denseWeights: dense)
+    }
+
+    /// The tokenizer in a vocabulary section whose counts were checked against its size: the
+    /// tokens (each non-empty, valid UTF-8, filling the bytes before the merges exactly), the
+    /// merges and the special ids.
+    static func parseVocabulary(_ reader: ByteReader, _ vocabulary: Range<Int>, counts: (tokens: Int, merges: Int, specials: Int),
+                                path: String) throws(ModelFileError) -> BPETokenizer {
+        func bad(_ reason: String) -> ModelFileError { .inconsistent(path: path, reason: "semantic block: " + reason) }
+        func u32(_ at: Int) throws(ModelFileError) -> Int {
+            do { return Int(try reader.load(UInt32.self, at: at)) } catch { throw bad("field at byte \(at) is outside the file") }
+        }
+        let (tokenCount, mergeCount, specialCount) = counts
+        let fixed = 8 * mergeCount + 4 * specialCount
         let tokensEnd = vocabulary.upperBound - fixed
         var tokens: [String] = []
         tokens.reserveCapacity(tokenCount)
@@ -154,19 +179,7 @@ extension ModelFile {
         p += 8 * mergeCount
         var specials: [UInt32] = []
         for i in 0 ..< specialCount { specials.append(UInt32(try u32(p + 4 * i))) }
-        let tokenizer: BPETokenizer
-        do { tokenizer = try BPETokenizer(tokens: tokens, merges: merges, specialIDs: specials) } catch { throw bad(error.description) }
-        let scaleBlock = ModelFileLayout.aligned(4 * tokenCount)
-        for (name, start) in [("scale", table.lowerBound), ("max scale", table.lowerBound + scaleBlock)].prefix(pooling == .meanMax ? 2 : 1) {
-            if let i = try firstFloat(in: reader, at: start, count: tokenCount, path: path, where: { !($0 >= 0 && $0.isFinite) }) {
-                throw bad("token \(i) has a negative or non-finite \(name)")
-            }
-        }
-        if let i = try firstFloat(in: reader, at: dense.lowerBound, count: features * rowStride, path: path, where: { !$0.isFinite }) {
-            throw bad("dense weight \(i) is not finite")
-        }
-        return ParsedSemantic(tokenizer: tokenizer, dimensions: dims, weight: weight, pooling: pooling, vocabulary: vocabulary,
-                              table: table, denseWeights: dense)
+        do { return try BPETokenizer(tokens: tokens, merges: merges, specialIDs: specials) } catch { throw bad(error.description) }
     }
 
     /// The index of the first of `count` little-endian Float32 values at byte `start` for which
