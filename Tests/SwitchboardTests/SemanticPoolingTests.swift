@@ -72,6 +72,17 @@ import Testing
         #expect((0 ..< 12).allSatisfy { a.pooled[$0] == 0 })
     }
 
+    /// A finite but huge max scale overflows a maximum to infinity: nothing is pooled then,
+    /// rather than an infinite feature reaching the scores.
+    @Test func anOverflowingMaximumPoolsNothing() throws {
+        var s = try #require(Self.sample().semantic)
+        s.maxScales = s.maxScales.map { _ in Float.greatestFiniteMagnitude }
+        let pooler = try TokenPooler(s)
+        let scratch = SemanticScratch()
+        #expect(!pooler.pool("cab dab", into: scratch))
+        #expect((0 ..< 12).allSatisfy { scratch.pooled[$0] == 0 })
+    }
+
     @Test func scoresAddEveryFeatureTimesItsDenseRow() throws {
         let contents = Self.sample()
         let s = try #require(contents.semantic)

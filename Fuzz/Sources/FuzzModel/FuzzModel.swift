@@ -18,7 +18,7 @@ func exercise(_ bytes: [UInt8]) {
         return
     }
     let b = storage.sizeBreakdown
-    check(b.header + b.labels + b.metadata + b.idf + b.bias + b.weights + b.scales + b.padding + b.checksum == storage.byteCount,
+    check(b.header + b.labels + b.metadata + b.idf + b.bias + b.weights + b.scales + b.padding + b.checksum + b.semantic == storage.byteCount,
           "size breakdown \(b) does not add up to \(storage.byteCount)")
     check(!storage.labels.isEmpty && storage.bias.count == storage.labels.count, "labels/bias")
     let classifier = Classifier(storage: storage)
@@ -33,11 +33,21 @@ func exercise(_ bytes: [UInt8]) {
     // What loads must survive a round trip when the encoder accepts it (it refuses a little more:
     // negative or non-finite row scales), and re-encoding must be deterministic.
     let contents = storage.contents()
+    if let block = contents.semantic, let pooler = try? TokenPooler(block) {
+        // Pooled features are finite, or all zero with `false` (huge scales can overflow a sum).
+        let pooled = SemanticScratch()
+        for text in queries {
+            let ok = pooler.pool(text, into: pooled)
+            let features = (0 ..< pooler.featureCount).map { pooled.pooled[$0] }
+            check(ok ? features.allSatisfy(\.isFinite) : features.allSatisfy { $0 == 0 }, "pooled features \(features)")
+        }
+    }
     if let again = try? ModelFile.encode(contents) {
         guard let back = try? ModelFile.decode(again) else { fatalError("an encoded model does not decode") }
         let twice = try? ModelFile.encode(back.contents())
         check(twice == again, "re-encoding is not deterministic")
         check(back.labels == storage.labels && back.features == storage.features, "round trip changed labels or features")
+        check(back.contents().semantic == contents.semantic, "round trip changed the semantic block")
     }
     _ = contents.quantizedInt8()
 }

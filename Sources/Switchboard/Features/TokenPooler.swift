@@ -79,8 +79,9 @@ public final class TokenPooler: @unchecked Sendable {
         if let (s, v) = owned { s.deallocate(); v.deallocate() }
     }
 
-    /// Pools `text` into `scratch.pooled` (`dimensions` floats). Returns false, leaving zeros,
-    /// when the text has no non-special token or its vectors sum to zero.
+    /// Pools `text` into `scratch.pooled` (`featureCount` floats). Returns false, leaving zeros,
+    /// when the text has no non-special token, its vectors sum to zero, or a sum or maximum is
+    /// not finite (possible only with huge table scales).
     @discardableResult
     public func pool(_ text: String, into scratch: SemanticScratch) -> Bool {
         scratch.reserve(featureCount)
@@ -100,9 +101,11 @@ public final class TokenPooler: @unchecked Sendable {
                 used += 1
             }
         }
-        var sum: Float = 0
+        var sum: Float = 0, maxima: Float = 0
         for i in 0 ..< d { sum += out[i] * out[i] }
-        guard used > 0, sum > 0, sum.isFinite else {
+        // 0 × a maximum is 0 when it is finite, NaN when a huge scale overflowed it.
+        for i in d ..< featureCount { maxima += 0 * out[i] }
+        guard used > 0, sum > 0, sum.isFinite, maxima == 0 else {
             out.update(repeating: 0, count: featureCount)
             return false
         }
