@@ -86,7 +86,8 @@ enum JSONVocabulary {
                        "calibration": "@model_calibration?", "semantic": "@semantic_block?", "metadata": "object"]),
         "semantic_block": Shape(
             required: ["dimension_count": "integer", "token_count": "integer", "merge_count": "integer",
-                       "weight": "number", "table_encoding": "string", "block_bytes": "integer"]),
+                       "weight": "number", "table_encoding": "string", "pooling": "string", "feature_count": "integer",
+                       "block_bytes": "integer"]),
         "model_calibration": Shape(
             required: ["temperature": "number", "threshold": "number?", "unknown_label": "string"]),
         "features": Shape(
