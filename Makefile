@@ -7,7 +7,7 @@ BIN := .build/release/switchboard
 DEMO := .build/demo
 SEED := 42
 
-.PHONY: deps browser build embeddings check-tokenizer demo test test-spark test-asan test-tsan fuzz models bench bench-warmstart \
+.PHONY: deps browser build embeddings check-tokenizer demo test test-spark test-asan test-tsan fuzz models bench bench-warmstart bench-blas \
   bench-compact bench-doctor test-api bench-serve bench-spark clean
 
 ## Install the Debian packages (BLAS, LAPACKE, OpenBLAS's run-time library) if missing.
@@ -103,6 +103,11 @@ bench: build $(BENCH_VENV)/.installed
 	  $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fasttext; } || \
 	  echo "no fastText command line: its figures will be skipped"
 	SWITCHBOARD_BIN=$${SWITCHBOARD_BIN:-$(BIN)} $(BENCH_VENV)/bin/python benchmarks/run.py
+
+## Training time with OpenBLAS against Debian's reference BLAS (LD_LIBRARY_PATH at the multiarch
+## blas/ folder): writes benchmarks/BLAS.md and blas.json; about 2 minutes.
+bench-blas: build
+	python3 benchmarks/blas.py
 
 ## Compact models against fastText's quantized .ftz, size / accuracy / latency: writes
 ## benchmarks/COMPACT.md, compact.json and compact.svg; about 10 minutes on 2 cores.
