@@ -11,8 +11,11 @@
 /// 4. adjacent pairs are merged, lowest merge rank first (leftmost among equal ranks), until
 ///    no listed pair remains.
 ///
+/// When no merge can join across the "▁" that starts a word, step 4 runs word by word, with the
+/// words' ids cached in the scratch (`encodeWords`): the same ids, fewer merges.
+///
 /// The tokenizer is immutable and `Sendable`; `encode(_:into:)` allocates nothing once its
-/// `TokenizerScratch` has grown to the longest text.
+/// `TokenizerScratch` has grown to the longest text and made its word cache (second use).
 public struct BPETokenizer: Sendable {
     /// Why a tokenizer could not be built from a vocabulary and merges.
     public enum BuildError: Error, Equatable, CustomStringConvertible {
