@@ -11,8 +11,11 @@
 /// 4. adjacent pairs are merged, lowest merge rank first (leftmost among equal ranks), until
 ///    no listed pair remains.
 ///
+/// When no merge can join across the "▁" that starts a word, step 4 runs word by word, with the
+/// words' ids cached in the scratch (`encodeWords`): the same ids, fewer merges.
+///
 /// The tokenizer is immutable and `Sendable`; `encode(_:into:)` allocates nothing once its
-/// `TokenizerScratch` has grown to the longest text.
+/// `TokenizerScratch` has grown to the longest text and made its word cache (second use).
 public struct BPETokenizer: Sendable {
     /// Why a tokenizer could not be built from a vocabulary and merges.
     public enum BuildError: Error, Equatable, CustomStringConvertible {
@@ -39,9 +42,12 @@ public struct BPETokenizer: Sendable {
     /// Ids of the special tokens matched literally in the raw text (never normalized or merged).
     public let specialIDs: [UInt32]
 
-    private let scalarIDs: IdHashTable
+    let scalarIDs: IdHashTable
     private let mergeTable: IdHashTable
-    private let byteIDs: [UInt32]
+    let byteIDs: [UInt32]
+    /// Whether segments are merged word by word (see `encodeWords`): true when no merge can
+    /// cross the boundary before a word, and always false for `withoutWordSplitting()`.
+    private(set) var splitsAtWords: Bool
     private let specialBytes: [[UInt8]]
     /// True at every byte that starts a special token: other positions skip the special scan.
     private let specialStart: [Bool]
@@ -85,13 +91,24 @@ public struct BPETokenizer: Sendable {
         self.tokens = tokens
         self.merges = merges
         self.specialIDs = specialIDs
-        self.scalarIDs = IdHashTable(scalarPairs)
+        let scalarIDs = IdHashTable(scalarPairs)
+        self.scalarIDs = scalarIDs
         self.mergeTable = IdHashTable(mergePairs)
         self.byteIDs = byteIDs
         self.specialBytes = specialIDs.map { Array(tokens[Int($0)].utf8) }
         var starts = [Bool](repeating: false, count: 256)
         for bytes in specialBytes { if let first = bytes.first { starts[Int(first)] = true } }
         self.specialStart = starts
+        self.splitsAtWords = Self.mergesStayInWords(tokens: tokens, merges: merges,
+                                                    hasSpaceToken: scalarIDs.value(for: 0x2581) != nil)
+    }
+
+    /// The same tokenizer merging each segment whole: the reference the word-by-word path
+    /// must equal.
+    func withoutWordSplitting() -> BPETokenizer {
+        var copy = self
+        copy.splitsAtWords = false
+        return copy
     }
 
     @inline(__always)
@@ -117,6 +134,7 @@ public struct BPETokenizer: Sendable {
     /// Encodes valid UTF-8 bytes into `scratch`; returns the number of ids.
     public func encode(utf8 bytes: UnsafeRawBufferPointer, into scratch: TokenizerScratch) -> Int {
         scratch.reserve(2 * bytes.count + 2)
+        scratch.startEncode()
         scratch.count = 0
         var segmentStart = 0, position = 0
         while position < bytes.count {
@@ -151,6 +169,7 @@ public struct BPETokenizer: Sendable {
     /// Normalizes, splits into scalar or byte symbols, merges and appends one segment's ids.
     private func encodeSegment(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ scratch: TokenizerScratch) {
         guard !range.isEmpty else { return }
+        if splitsAtWords { return encodeWords(bytes, range, scratch) }
         let symbols = scratch.symbols
         var count = 0
         appendScalar(0x2581, bytes: nil, symbols, &count)
@@ -177,7 +196,7 @@ public struct BPETokenizer: Sendable {
     /// Appends the token of `scalar`, or else one byte token per UTF-8 byte (`bytes`; nil
     /// means "▁", whose bytes are E2 96 81).
     @inline(__always)
-    private func appendScalar(_ scalar: UInt32, bytes: UnsafeRawBufferPointer?,
+    func appendScalar(_ scalar: UInt32, bytes: UnsafeRawBufferPointer?,
                               _ symbols: UnsafeMutablePointer<UInt32>, _ count: inout Int) {
         if let id = scalarIDs.value(for: UInt64(scalar)) {
             symbols[count] = UInt32(truncatingIfNeeded: id)

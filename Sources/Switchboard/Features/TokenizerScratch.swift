@@ -12,6 +12,10 @@ public final class TokenizerScratch {
     /// A binary min-heap of `rank << 32 | position` merge candidates.
     private(set) var heap: UnsafeMutablePointer<UInt64>
     private(set) var capacity = 0
+    /// The words merged so far and their ids, made on the second `encode` (a scratch used for
+    /// one text never pays for it); nil until then.
+    private(set) var wordCache: WordCache?
+    private var encodes = 0
     /// How many ids the last `encode` produced.
     public internal(set) var count = 0
 
@@ -31,6 +35,14 @@ public final class TokenizerScratch {
 
     /// The ids of the last encoded text; valid until the next `encode` with this scratch.
     public var tokenIDs: UnsafeBufferPointer<UInt32> { UnsafeBufferPointer(start: ids, count: count) }
+
+    /// Counts an `encode` call and makes the word cache on the second one.
+    @inline(__always)
+    func startEncode() {
+        guard wordCache == nil else { return }
+        encodes += 1
+        if encodes >= 2 { wordCache = WordCache() }
+    }
 
     /// Makes room for `needed` symbols (heap: 3 per symbol, enough for every merge candidate).
     func reserve(_ needed: Int) {

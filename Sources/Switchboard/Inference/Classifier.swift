@@ -101,6 +101,11 @@ public final class Classifier: Sendable {
         let n = scratch.featureCount
         let buckets = scratch.workspace.buckets.base
         let values = scratch.workspace.values.base
+        // The pooled vector comes first so the dense rows join the sparse ones in one blocked
+        // pass; pooling reads neither the features nor the scores.
+        let pooled = pooler != nil ? poolSemantic(text, scratch: scratch) : nil
+        let dense = pooled != nil ? storage.semantic?.denseWeights.baseAddress : nil
+        let dimensions = pooler?.featureCount ?? 0
         // One branch per query on the weight encoding; each loop stays a tight, vectorized kernel.
         // An int8 model adds `(value × rowScale) × Float(q)` straight from the compact rows.
         if let quantized = storage.quantized {
@@ -111,33 +116,30 @@ public final class Classifier: Sendable {
                 RowKernels.addScaledInt8Row(rows + bucket &* stride, scale: values[j] * rowScales[bucket],
                                             into: scores, count: stride)
             }
-        } else {
-            let weights = storage.weights.baseAddress!
-            for j in 0..<n {
-                RowKernels.addScaledRow(weights + Int(buckets[j]) &* stride, scale: values[j], into: scores, count: stride)
+            if let dense {
+                BlockedRowSum(rows: dense, buckets: buckets, values: values, count: 0, dense: dense, pooled: pooled,
+                              dimensions: dimensions, stride: stride).add(into: scores)
             }
+        } else {
+            BlockedRowSum(rows: storage.weights.baseAddress!, buckets: buckets, values: values, count: n,
+                          dense: dense, pooled: pooled, dimensions: dimensions, stride: stride).add(into: scores)
         }
-        if pooler != nil { return addSemantic(text, scratch: scratch) || n > 0 }
+        if pooler != nil { return dense != nil || n > 0 }
         return n > 0
     }
 
-    /// Adds the semantic block's scores of `text` (pooled vector times the dense weights) to
-    /// `scratch.scores`; the pooled vector stays in `scratch.semantic`. Returns false when the
-    /// text has no token to pool.
+    /// Pools `text`'s token vectors into `scratch.semantic` for the semantic block. Returns the
+    /// pooled vector, or nil when the model has no dense weights or the text has no token to pool.
     @usableFromInline
-    func addSemantic(_ text: String, scratch: FeatureScratch) -> Bool {
-        guard let pooler, let dense = storage.semantic?.denseWeights.baseAddress else { return false }
+    func poolSemantic(_ text: String, scratch: FeatureScratch) -> UnsafePointer<Float>? {
+        guard let pooler, storage.semantic?.denseWeights.baseAddress != nil else { return nil }
         let semantic: SemanticScratch
         if let existing = scratch.semantic { semantic = existing } else {
             semantic = SemanticScratch()
             scratch.semantic = semantic
         }
-        guard pooler.pool(text, into: semantic) else { return false }
-        let stride = storage.rowStride, pooled = semantic.pooled, scores = scratch.scores.base
-        for d in 0..<pooler.featureCount {
-            RowKernels.addScaledRow(dense + d &* stride, scale: pooled[d], into: scores, count: stride)
-        }
-        return true
+        guard pooler.pool(text, into: semantic) else { return nil }
+        return UnsafePointer(semantic.pooled)
     }
 
     /// The label scores of `text` before the softmax and at temperature 1 (bias plus each
