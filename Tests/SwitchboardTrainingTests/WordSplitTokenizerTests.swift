@@ -48,6 +48,29 @@ struct WordSplitTokenizerTests {
         #expect(t.encode("a b").map { t.tokens[$0] } == ["\u{2581}", "a\u{2581}b"])
     }
 
+    /// A scratch that one tokenizer filled gives another tokenizer its own ids (the cache is
+    /// emptied when the tokenizer's identity changes, as after reloading another model).
+    @Test func aScratchSharedByTwoTokenizersGivesEachItsOwnIDs() throws {
+        let t = try EmbeddingTests.tinyTokenizer()
+        // The same tokens in another order: every id differs, the words stay the same.
+        let order = Array(t.tokens.indices.reversed())
+        let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, UInt32($0)) })
+        let other = try BPETokenizer(tokens: order.map { t.tokens[$0] },
+                                     merges: t.merges.map { (left: position[Int($0.left)]!, right: position[Int($0.right)]!) },
+                                     specialIDs: t.specialIDs.map { position[Int($0)]! })
+        #expect(other.identity != t.identity && other.splitsAtWords)
+        let texts = Self.randomTexts(count: 300, seed: 11)
+        let scratch = TokenizerScratch()
+        for text in texts + texts {
+            for tokenizer in [t, other] {
+                tokenizer.encode(text, into: scratch)
+                #expect(Array(scratch.tokenIDs) == tokenizer.encode(text).map(UInt32.init), "\(text)")
+            }
+        }
+        // Equal vocabularies have equal identities, so a reloaded model keeps the cache.
+        #expect(try BPETokenizer(tokens: t.tokens, merges: t.merges, specialIDs: t.specialIDs).identity == t.identity)
+    }
+
     @Test func evictedWordsAreMergedAgain() throws {
         let t = try EmbeddingTests.tinyTokenizer()
         // Far more distinct cacheable words than the cache has slots, twice over.

@@ -48,6 +48,9 @@ public struct BPETokenizer: Sendable {
     /// Whether segments are merged word by word (see `encodeWords`): true when no merge can
     /// cross the boundary before a word, and always false for `withoutWordSplitting()`.
     private(set) var splitsAtWords: Bool
+    /// A fingerprint of the vocabulary, merges and special ids: a scratch's word cache holds the
+    /// ids of one tokenizer and is cleared when a tokenizer with another identity uses it.
+    let identity: UInt64
     private let specialBytes: [[UInt8]]
     /// True at every byte that starts a special token: other positions skip the special scan.
     private let specialStart: [Bool]
@@ -91,6 +94,8 @@ public struct BPETokenizer: Sendable {
         self.tokens = tokens
         self.merges = merges
         self.specialIDs = specialIDs
+        let mergeHash = merges.withUnsafeBytes { XXH64.hash($0, seed: idOf.fingerprint) }
+        identity = specialIDs.withUnsafeBytes { XXH64.hash($0, seed: mergeHash) }
         let scalarIDs = IdHashTable(scalarPairs)
         self.scalarIDs = scalarIDs
         self.mergeTable = IdHashTable(mergePairs)

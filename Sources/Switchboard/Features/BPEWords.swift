@@ -14,7 +14,7 @@ extension BPETokenizer {
     /// cache once it has one.
     func encodeWords(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ scratch: TokenizerScratch) {
         let end = range.upperBound
-        let cache = scratch.wordCache
+        let cache = scratch.wordCache(for: identity)
         var p = range.lowerBound
         var leading = 1  // the "▁" prepended to the segment
         while true {
@@ -110,11 +110,21 @@ final class WordCache {
     static let restOffset = 11, maxRestBytes = 21
     static let idsOffset = 32, maxIDs = 8
     private let slots: UnsafeMutableRawPointer
+    /// The identity of the tokenizer whose ids the slots hold.
+    private(set) var owner: UInt64
 
-    init() {
-        let bytes = Self.setCount * 2 * Self.slotBytes
-        slots = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: Self.slotBytes)
-        slots.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+    init(owner: UInt64) {
+        self.owner = owner
+        slots = UnsafeMutableRawPointer.allocate(byteCount: Self.byteCount, alignment: Self.slotBytes)
+        slots.initializeMemory(as: UInt8.self, repeating: 0, count: Self.byteCount)
+    }
+
+    static var byteCount: Int { setCount * 2 * slotBytes }
+
+    /// Empties every slot and hands the cache to tokenizer `owner`.
+    func clear(owner: UInt64) {
+        self.owner = owner
+        slots.initializeMemory(as: UInt8.self, repeating: 0, count: Self.byteCount)
     }
 
     deinit { slots.deallocate() }

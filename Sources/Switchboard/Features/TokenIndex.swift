@@ -51,6 +51,12 @@ struct TokenIndex {
         self.mask = mask
     }
 
+    /// XXH64 of every token's bytes and where each starts: equal for equal vocabularies.
+    var fingerprint: UInt64 {
+        let seed = starts.withUnsafeBytes { XXH64.hash($0) }
+        return bytes.withUnsafeBytes { XXH64.hash($0, seed: seed) }
+    }
+
     /// The id of the token whose bytes are token `left`'s then token `right`'s, or nil.
     /// Both ids must be in range.
     func id(joining left: Int, _ right: Int) -> UInt32? {

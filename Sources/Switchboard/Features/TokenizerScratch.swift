@@ -14,7 +14,7 @@ public final class TokenizerScratch {
     private(set) var capacity = 0
     /// The words merged so far and their ids, made on the second `encode` (a scratch used for
     /// one text never pays for it); nil until then.
-    private(set) var wordCache: WordCache?
+    private var wordCache: WordCache?
     private var encodes = 0
     /// How many ids the last `encode` produced.
     public internal(set) var count = 0
@@ -41,7 +41,16 @@ public final class TokenizerScratch {
     func startEncode() {
         guard wordCache == nil else { return }
         encodes += 1
-        if encodes >= 2 { wordCache = WordCache() }
+        if encodes >= 2 { wordCache = WordCache(owner: 0) }
+    }
+
+    /// The word cache for the tokenizer with `identity` (emptied first when another tokenizer
+    /// filled it), or nil before the second `encode`.
+    @inline(__always)
+    func wordCache(for identity: UInt64) -> WordCache? {
+        guard let cache = wordCache else { return nil }
+        if cache.owner != identity { cache.clear(owner: identity) }
+        return cache
     }
 
     /// Makes room for `needed` symbols (heap: 3 per symbol, enough for every merge candidate).
