@@ -67,7 +67,8 @@ public struct BPETokenizer: Sendable {
         else { throw .badVocabulary("\(tokens.count) tokens and \(merges.count) merges") }
         let idOf = try TokenIndex(tokens)
         var scalarPairs: [(key: UInt64, value: UInt64)] = []
-        for (id, token) in tokens.enumerated() where token.unicodeScalars.count == 1 {
+        // A scalar is at most 4 UTF-8 bytes: longer tokens skip the (slower) scalar count.
+        for (id, token) in tokens.enumerated() where token.utf8.count <= 4 && token.unicodeScalars.count == 1 {
             scalarPairs.append((UInt64(token.unicodeScalars.first!.value), UInt64(id)))
         }
         var mergePairs: [(key: UInt64, value: UInt64)] = []

@@ -166,9 +166,11 @@ extension ModelFile {
         for index in 0 ..< tokenCount {
             let length = try u32(p)
             guard length >= 1, length <= tokensEnd - p - 4 else { throw bad("token \(index) is empty or runs past the tokens") }
-            guard let raw = try? reader.slice(at: p + 4, size: length), let token = String(validating: raw, as: UTF8.self) else {
-                throw bad("token \(index) is not valid UTF-8")
-            }
+            // `String(decoding:)` (the fast validating decoder) repairs bad bytes with U+FFFD;
+            // the token is valid exactly when decoding kept its bytes.
+            guard let raw = try? reader.slice(at: p + 4, size: length) else { throw bad("token \(index) runs past the file") }
+            let token = String(decoding: raw, as: UTF8.self)
+            guard token.utf8.elementsEqual(raw) else { throw bad("token \(index) is not valid UTF-8") }
             tokens.append(token)
             p += 4 + length
         }
