@@ -88,8 +88,10 @@ import Testing
         #expect(abs(total - e.logit) < 1e-4)
     }
 
-    @Test func everyTruncationIsRejected() throws {
-        let bytes = try ModelFile.encode(Self.sample())
+    /// Mean pooling, and mean-and-max pooling with its second scale block.
+    @Test(arguments: [false, true])
+    func everyTruncationIsRejected(meanMax: Bool) throws {
+        let bytes = try ModelFile.encode(meanMax ? SemanticPoolingTests.sample() : Self.sample())
         var failures: [Int] = []
         for length in Swift.stride(from: 0, to: bytes.count, by: 7) where (try? ModelFile.decode(Array(bytes.prefix(length)))) != nil {
             failures.append(length)
