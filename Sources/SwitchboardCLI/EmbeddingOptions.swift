@@ -97,7 +97,7 @@ struct EmbeddingOptions: ParsableArguments {
         let n = tokenizer.tokens.count, d = settings.dimensions, features = settings.pooling.featureCount(dimensions: d)
         let vocabulary = tokenizer.tokens.reduce(0) { $0 + 4 + $1.utf8.count } + 8 * tokenizer.merges.count
             + 4 * tokenizer.specialIDs.count
-        let table = (4 * n + 63) / 64 * 64 * (features / d) + n * d
+        let table = (4 * n + 63) / 64 * 64 * settings.pooling.scaleBlockCount + n * d
         return vocabulary + table + features * ModelContents.rowStride(forLabels: labels) * 4 + 3 * 64 + 72
     }
 

@@ -59,16 +59,33 @@ struct Vocabulary {
 let specials: [UInt32] = [0, 1, 2]
 let vocabularies = [Vocabulary(crossing: false), Vocabulary(crossing: true)]
 
-/// The reference: split at the longest special token from the left; per segment, "▁" then each
-/// scalar (a space as "▁") as its token or its UTF-8 byte tokens; then merge the lowest-ranked
-/// adjacent pair, leftmost first, until none is left. Quadratic, and obviously so.
+/// The text split at the longest special token from the left: each piece a special token's
+/// id, or the bytes of a segment between them.
+func pieces(_ text: String, _ v: Vocabulary) -> [(special: Int?, bytes: [UInt8])] {
+    let bytes = Array(text.utf8), literals = specials.map { Array(v.tokens[Int($0)].utf8) }
+    var out: [(special: Int?, bytes: [UInt8])] = [], segment: [UInt8] = [], p = 0
+    while p < bytes.count {
+        if let match = literals.enumerated().filter({ bytes[p...].starts(with: $0.element) }).max(by: { $0.element.count < $1.element.count }) {
+            if !segment.isEmpty { out.append((nil, segment)); segment = [] }
+            out.append((Int(specials[match.offset]), match.element))
+            p += match.element.count
+        } else {
+            segment.append(bytes[p])
+            p += 1
+        }
+    }
+    if !segment.isEmpty { out.append((nil, segment)) }
+    return out
+}
+
+/// The reference: per segment, "▁" then each scalar (a space as "▁") as its token or its UTF-8
+/// byte tokens; then merge the lowest-ranked adjacent pair, leftmost first, until none is left.
+/// Quadratic, and obviously so.
 func referenceIDs(_ text: String, _ v: Vocabulary) -> [Int] {
-    let bytes = Array(text.utf8)
-    var out: [Int] = [], segment: [UInt8] = [], p = 0
-    func flush() {
-        guard !segment.isEmpty else { return }
+    pieces(text, v).flatMap { piece -> [Int] in
+        if let special = piece.special { return [special] }
         var symbols = [v.idOf["▁"]!]
-        for scalar in String(decoding: segment, as: UTF8.self).unicodeScalars {
+        for scalar in String(decoding: piece.bytes, as: UTF8.self).unicodeScalars {
             let s = scalar == " " ? "▁" : String(scalar)
             if let id = v.idOf[s] { symbols.append(id) } else { symbols += s.utf8.map { 3 + Int($0) } }
         }
@@ -80,23 +97,8 @@ func referenceIDs(_ text: String, _ v: Vocabulary) -> [Int] {
             guard let best else { break }
             symbols[best.at ... best.at + 1] = [best.id]
         }
-        out += symbols
-        segment = []
+        return symbols
     }
-    while p < bytes.count {
-        let match = specials.map { Array(v.tokens[Int($0)].utf8) }.enumerated()
-            .filter { bytes[p...].starts(with: $0.element) }.max { $0.element.count < $1.element.count }
-        if let match {
-            flush()
-            out.append(Int(specials[match.offset]))
-            p += match.element.count
-        } else {
-            segment.append(bytes[p])
-            p += 1
-        }
-    }
-    flush()
-    return out
 }
 
 /// The text a token stands for: its bytes (a byte token's one byte).
@@ -132,19 +134,10 @@ public func fuzzTokenizer(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     check(ids == reference, "ids \(ids) differ from the reference \(reference) for \(Array(text.utf8))")
     var spelled: [UInt8] = [], expected: [UInt8] = []
     for id in ids { spelled += bytes(of: id, v) }
-    var segment: [UInt8] = []
-    func flush() { if !segment.isEmpty { expected += Array("▁".utf8) + segment; segment = [] } }
-    // Rebuild the normalized text from the reference's own split (specials stay literal).
-    var p = 0
-    let textBytes = Array(text.utf8)
-    while p < textBytes.count {
-        if let s = specials.map({ Array(v.tokens[Int($0)].utf8) }).filter({ textBytes[p...].starts(with: $0) }).max(by: { $0.count < $1.count }) {
-            flush(); expected += s; p += s.count
-        } else {
-            segment += textBytes[p] == 0x20 ? Array("▁".utf8) : [textBytes[p]]; p += 1
-        }
+    // The normalized text: specials literal, each segment "▁" + its bytes with spaces as "▁".
+    for piece in pieces(text, v) {
+        expected += piece.special != nil ? piece.bytes : Array("▁".utf8) + piece.bytes.flatMap { $0 == 0x20 ? Array("▁".utf8) : [$0] }
     }
-    flush()
     check(spelled == expected, "tokens spell \(spelled), expected \(expected)")
     _ = v.tokenizer.encode(text + text + "ingthe  é", into: scratch)
     v.tokenizer.encode(text, into: scratch)

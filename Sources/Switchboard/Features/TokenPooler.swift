@@ -56,7 +56,7 @@ public final class TokenPooler: @unchecked Sendable {
             throw .badVocabulary("table of \(contents.tableValues.count) values for \(n) tokens × \(d) dimensions")
         }
         // One allocation holds the scales, then the max scales with mean-and-max pooling.
-        let s = UnsafeMutablePointer<Float>.allocate(capacity: meanMax ? 2 * n : n)
+        let s = UnsafeMutablePointer<Float>.allocate(capacity: contents.pooling.scaleBlockCount * n)
         s.initialize(from: contents.tableScales, count: n)
         if meanMax { (s + n).initialize(from: contents.maxScales, count: n) }
         let v = UnsafeMutablePointer<Int8>.allocate(capacity: n * d)

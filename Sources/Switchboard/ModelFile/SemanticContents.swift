@@ -23,8 +23,12 @@ public struct SemanticContents: Sendable, Equatable {
             self = match
         }
 
+        /// Per-token scale blocks in the table: the pooling weight's scales, then with
+        /// `.meanMax` the maximum's. It is also the number of features per dimension.
+        public var scaleBlockCount: Int { self == .meanMax ? 2 : 1 }
+
         /// Features per query for `dimensions`-long token vectors.
-        public func featureCount(dimensions: Int) -> Int { self == .meanMax ? 2 * dimensions : dimensions }
+        public func featureCount(dimensions: Int) -> Int { scaleBlockCount * dimensions }
     }
 
     /// Every token's text, index = id (the tokenizer's vocabulary).

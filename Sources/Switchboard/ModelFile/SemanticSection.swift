@@ -35,7 +35,7 @@ enum SemanticHeader {
     /// Bytes of the token table section: scales (twice with mean-and-max pooling), each padded
     /// to 64, then the values.
     static func tableLength(tokens: Int, dimensions: Int, pooling: SemanticContents.Pooling) -> Int {
-        ModelFileLayout.aligned(tokens * 4) * (pooling == .meanMax ? 2 : 1) + tokens * dimensions
+        ModelFileLayout.aligned(tokens * 4) * pooling.scaleBlockCount + tokens * dimensions
     }
 }
 
@@ -136,7 +136,7 @@ extension ModelFile {
         }
         let tokenizer = try parseVocabulary(reader, vocabulary, counts: (tokenCount, mergeCount, specialCount), path: path)
         let scaleBlock = ModelFileLayout.aligned(4 * tokenCount)
-        for (name, start) in [("scale", table.lowerBound), ("max scale", table.lowerBound + scaleBlock)].prefix(pooling == .meanMax ? 2 : 1) {
+        for (name, start) in [("scale", table.lowerBound), ("max scale", table.lowerBound + scaleBlock)].prefix(pooling.scaleBlockCount) {
             if let i = try firstFloat(in: reader, at: start, count: tokenCount, path: path, where: { !($0 >= 0 && $0.isFinite) }) {
                 throw bad("token \(i) has a negative or non-finite \(name)")
             }
@@ -231,7 +231,7 @@ public struct SemanticStorage: @unchecked Sendable {
         tableScales = floats(parsed.table.lowerBound ..< parsed.table.lowerBound + 4 * tokens)
         let maxStart = parsed.table.lowerBound + scaleBlock
         maxScales = floats(maxStart ..< maxStart + (pooling == .meanMax ? 4 * tokens : 0))
-        let valuesStart = parsed.table.lowerBound + scaleBlock * (pooling == .meanMax ? 2 : 1)
+        let valuesStart = parsed.table.lowerBound + scaleBlock * pooling.scaleBlockCount
         tableValues = UnsafeBufferPointer(start: UnsafeRawPointer(base + valuesStart).bindMemory(to: Int8.self, capacity: tokens * dimensions),
                                           count: tokens * dimensions)
         denseWeights = floats(parsed.denseWeights)
