@@ -105,6 +105,7 @@ enum CrossValidationOutput {
         if f.foldDiacritics != df.foldDiacritics { words.append(f.foldDiacritics ? "--fold-diacritics" : "--no-fold-diacritics") }
         if f.sublinearTF != df.sublinearTF { words.append(f.sublinearTF ? "--sublinear-tf" : "--no-sublinear-tf") }
         if f.useIDF != df.useIDF { words.append(f.useIDF ? "--idf" : "--no-idf") }
+        if f.normalization != df.normalization { words += ["--ngram-norm", f.normalization.name] }
         if p.classWeighting != d.classWeighting { words += ["--class-weighting", p.classWeighting.rawValue] }
         if p.validationFraction != d.validationFraction { words += ["--validation-fraction", "\(p.validationFraction)"] }
         if p.patience != d.patience { words += ["--patience", "\(p.patience)"] }

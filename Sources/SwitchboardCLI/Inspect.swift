@@ -37,7 +37,7 @@ extension SwitchboardCommand {
              "word_ngram_min": .number(f.wordNGramMin), "word_ngram_max": .number(f.wordNGramMax),
              "char_ngram_min": .number(f.charNGramMin), "char_ngram_max": .number(f.charNGramMax),
              "fold_diacritics": .bool(f.foldDiacritics), "sublinear_tf": .bool(f.sublinearTF),
-             "idf": .bool(f.useIDF)]
+             "idf": .bool(f.useIDF), "ngram_norm": .string(f.normalization.name)]
         }
 
         static func json(_ s: ModelStorage) -> JSON {
@@ -107,7 +107,7 @@ extension SwitchboardCommand {
                 ["labels", "\(s.labels.count)"], ["buckets", "\(f.bucketCount) (2^\(f.bucketBits))"],
                 ["row stride", "\(s.rowStride) \(s.weightEncoding == .int8 ? "int8 values" : "floats")"], ["word n-grams", range(f.wordNGramMin, f.wordNGramMax)],
                 ["char n-grams", range(f.charNGramMin, f.charNGramMax)], ["fold diacritics", yesNo(f.foldDiacritics)],
-                ["sublinear tf", yesNo(f.sublinearTF)], ["idf", yesNo(f.useIDF)],
+                ["sublinear tf", yesNo(f.sublinearTF)], ["idf", yesNo(f.useIDF)], ["n-gram norm", f.normalization.name],
             ])
             let b = s.sizeBreakdown
             let parts = [("header+labels+metadata", b.header + b.labels + b.metadata), ("idf", b.idf), ("bias", b.bias),

@@ -93,7 +93,7 @@ enum JSONVocabulary {
         "features": Shape(
             required: ["bucket_bits": "integer", "bucket_count": "integer", "word_ngram_min": "integer",
                        "word_ngram_max": "integer", "char_ngram_min": "integer", "char_ngram_max": "integer",
-                       "fold_diacritics": "boolean", "sublinear_tf": "boolean", "idf": "boolean"]),
+                       "fold_diacritics": "boolean", "sublinear_tf": "boolean", "idf": "boolean", "ngram_norm": "string"]),
         "compress": Shape(
             required: ["schema": "integer", "model": "string", "model_bytes": "integer", "output": "string",
                        "output_bytes": "integer", "weight_bits": "integer", "bucket_bits": "integer",

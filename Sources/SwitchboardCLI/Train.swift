@@ -7,6 +7,11 @@ import SwitchboardTraining
 
 extension ClassWeighting: ExpressibleByArgument {}
 
+extension NGramNormalization: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+    public static var allValueStrings: [String] { allCases.map(\.name) }
+}
+
 /// An n-gram length range on the command line: "MIN-MAX", "N" (= N-N), or "0" (disabled).
 struct NGramRange: ExpressibleByArgument, CustomStringConvertible {
     var min: Int
@@ -60,6 +65,9 @@ struct HyperparameterOptions: ParsableArguments {
     @Flag(name: .customLong("idf"), inversion: .prefixedNo, help: "Multiply features by inverse document frequency (default: \(defaults.features.useIDF ? "on" : "off")).")
     var idf: Bool?
 
+    @Option(name: .customLong("ngram-norm"), help: ArgumentHelp("Unit length for word and character n-grams together (joint) or for each family alone (per-family; default: \(defaults.features.normalization.name)).", valueName: "mode"))
+    var ngramNorm: NGramNormalization?
+
     static let defaultWordNGrams = NGramRange(min: defaults.features.wordNGramMin, max: defaults.features.wordNGramMax)
     static let defaultCharNGrams = NGramRange(min: defaults.features.charNGramMin, max: defaults.features.charNGramMax)
 
@@ -108,7 +116,7 @@ struct HyperparameterOptions: ParsableArguments {
         p.features = FeatureConfiguration(
             bucketBits: bucketBits ?? d.bucketBits, wordNGramMin: words.min, wordNGramMax: words.max,
             charNGramMin: chars.min, charNGramMax: chars.max, foldDiacritics: foldDiacritics ?? d.foldDiacritics,
-            sublinearTF: sublinearTF ?? d.sublinearTF, useIDF: idf ?? d.useIDF)
+            sublinearTF: sublinearTF ?? d.sublinearTF, useIDF: idf ?? d.useIDF, normalization: ngramNorm ?? d.normalization)
         p.epochs = epochs
         p.learningRate = learningRate
         p.l2 = l2

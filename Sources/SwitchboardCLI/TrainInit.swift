@@ -36,6 +36,7 @@ extension SwitchboardCommand.Train {
         check("--fold-diacritics", onOff(h.foldDiacritics), onOff(f.foldDiacritics)!)
         check("--sublinear-tf", onOff(h.sublinearTF), onOff(f.sublinearTF)!)
         check("--idf", onOff(h.idf), onOff(f.useIDF)!)
+        check("--ngram-norm", h.ngramNorm?.name, f.normalization.name)
         return out + blockConflicts(e, parent: parent)
     }
 

@@ -81,10 +81,13 @@ import Testing
     let config = FeatureConfiguration(bucketBits: 18, wordNGramMin: 1, wordNGramMax: 2, charNGramMin: 2, charNGramMax: 4,
                                       foldDiacritics: true, sublinearTF: true, useIDF: false)
 
-    @Test func featureListGolden() {
+    @Test(arguments: NGramNormalization.allCases)
+    func featureListGolden(normalization: NGramNormalization) {
         let mask: UInt32 = (1 << 18) - 1
         func key(_ s: String) -> UInt32 { FNV1a.bucket(FNV1a.hash(s), mask: mask) }
-        let got = FeatureExtractor(config).features(of: "Hi hi!")
+        var c = config
+        c.normalization = normalization
+        let got = FeatureExtractor(c).features(of: "Hi hi!")
         // Words: "hi" twice, bigram "hi hi"; chars of "<hi>" twice: <h hi i> <hi hi> <hi>.
         let expected: [(String, Float)] = [("\u{1}hi", 2), ("\u{1}hi hi", 1),
                                            ("\u{2}<h", 2), ("\u{2}<hi", 2), ("\u{2}<hi>", 2),
@@ -92,10 +95,44 @@ import Testing
         #expect(got.count == expected.count)
         let tf2 = 1 + logf(2)
         let raw = expected.map { $0.1 == 2 ? tf2 : 1 }
-        let norm = raw.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        func length(_ r: ArraySlice<Float>) -> Float { r.reduce(0) { $0 + $1 * $1 }.squareRoot() }
+        // Joint: one length. Per family: the two word entries and the six character entries
+        // each have length 1/√2.
+        let norms: [Float] = normalization == .joint ? Array(repeating: length(raw[...]), count: 8)
+            : Array(repeating: length(raw[..<2]) * Float(2).squareRoot(), count: 2) + Array(repeating: length(raw[2...]) * Float(2).squareRoot(), count: 6)
         for (i, e) in expected.enumerated() where i < got.count {
             #expect(got[i].bucket == key(e.0), "\(e.0)")
-            #expect(abs(got[i].value - raw[i] / norm) < 1e-6)
+            #expect(abs(got[i].value - raw[i] / norms[i]) < 1e-6)
+        }
+    }
+
+    @Test func perFamilyKeepsABucketSharedByBothFamiliesAsTwoEntries() {
+        // 1024 buckets: this many distinct words is sure to make word/char collisions.
+        var c = config
+        c.bucketBits = 10
+        let text = (0 ..< 200).map { "w\($0)x" }.joined(separator: " ")
+        let scratch = FeatureScratch()
+        FeatureExtractor(c).extract(text, idf: nil, into: scratch)
+        let words = scratch.wordFeatureCount
+        let wordBuckets = Set(scratch.buckets[..<words]), charBuckets = Set(scratch.buckets[words...])
+        #expect(wordBuckets.count == words && charBuckets.count == scratch.featureCount - words)
+        #expect(!wordBuckets.isDisjoint(with: charBuckets))
+        #expect(scratch.buckets.allSatisfy { $0 < 1024 }) // tags cleared
+        func squares(_ r: Slice<UnsafeBufferPointer<Float>>) -> Float { r.reduce(0) { $0 + $1 * $1 } }
+        #expect(abs(squares(scratch.values[..<words]) - 0.5) < 1e-5)
+        #expect(abs(squares(scratch.values[words...]) - 0.5) < 1e-5)
+        c.normalization = .joint
+        FeatureExtractor(c).extract(text, idf: nil, into: scratch)
+        #expect(Set(scratch.buckets).count == scratch.featureCount)
+        #expect(abs(squares(scratch.values[...]) - 1) < 1e-5)
+    }
+
+    @Test func oneFamilyAloneHasUnitLength() {
+        for (words, chars) in [(2, 0), (0, 4)] {
+            let c = FeatureConfiguration(bucketBits: 12, wordNGramMin: words > 0 ? 1 : 0, wordNGramMax: words,
+                                         charNGramMin: chars > 0 ? 2 : 0, charNGramMax: chars, normalization: .perFamily)
+            let values = FeatureExtractor(c).features(of: "reset my password").map(\.value)
+            #expect(abs(values.reduce(0) { $0 + $1 * $1 } - 1) < 1e-5)
         }
     }
 

@@ -103,6 +103,15 @@ import Testing
         #expect(try ModelFile.encode(storage.contents()) == bytes) // deterministic
     }
 
+    @Test(arguments: NGramNormalization.allCases)
+    func normalizationIsHeaderByte47(normalization: NGramNormalization) throws {
+        var contents = Self.sample()
+        contents.features.normalization = normalization
+        let bytes = try ModelFile.encode(contents)
+        #expect(bytes[Layout.normalizationOffset] == normalization.rawValue && Layout.normalizationOffset == 47)
+        #expect(try ModelFile.decode(bytes).contents().features.normalization == normalization)
+    }
+
     @Test func encodeRejectsInvalidContents() {
         let edits: [(String, (inout ModelContents) -> Void)] = [
             ("no labels", { $0.labels = []; $0.bias = [] }), ("duplicate label", { $0.labels[1] = "alarm" }),
@@ -249,6 +258,7 @@ import Testing
             ("zero labels", u32(0, Layout.labelCountOffset)), ("two labels", u32(2, Layout.labelCountOffset)),
             ("header length", u32(200, Layout.headerLengthOffset)), ("unknown flag", u32(1 << 7, Layout.flagsOffset)),
             ("reserved", u32(1, Layout.reservedOffset)), ("boolean 2", { $0[Layout.booleansOffset] = 2 }),
+            ("n-gram normalization 2", { $0[Layout.normalizationOffset] = 2 }),
             ("idf section without idf flag", { $0[Layout.booleansOffset + 2] = 0 }),
             ("hash id", u32(99, Layout.hashIDOffset)), ("bucket bits 30", u32(30, Layout.bucketBitsOffset)),
             ("bucket bits 2^32-1", u32(.max, Layout.bucketBitsOffset)), ("bucket bits 11", u32(11, Layout.bucketBitsOffset)),

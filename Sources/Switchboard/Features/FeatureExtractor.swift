@@ -14,7 +14,9 @@ import Darwin
 /// The prefix bytes keep the two kinds apart (the word "ab" and the 4-gram "<ab>" never share a key).
 ///
 /// Weights: raw count, or `1 + ln(count)` with `sublinearTF`; times the bucket's IDF when the
-/// model has one; then the vector is scaled to unit L2 norm.
+/// model has one; then the vector is scaled to unit L2 norm, as one vector or per n-gram family
+/// (`NGramNormalization`). Per family, a word n-gram and a character n-gram that share a bucket
+/// stay two entries, one per family, so each family's length is its own.
 public struct FeatureExtractor: Sendable {
     public let configuration: FeatureConfiguration
     @usableFromInline let mask: UInt32
@@ -59,22 +61,48 @@ public struct FeatureExtractor: Sendable {
                    count: scratch.workspace.values.count, sublinearTF: configuration.sublinearTF, idf: idf)
     }
 
-    /// Weighs one row of raw counts in place. The trainer calls this same function, so training
-    /// and inference features are bit-identical.
+    /// Marks a character n-gram's bucket between counting and weighing under
+    /// `NGramNormalization.perFamily`: it keeps the two families apart in the counting table and
+    /// tells `weigh` which length an entry belongs to. Buckets stay below 2^24, so the bit is free.
+    public static let charFamilyTag: UInt32 = 0x8000_0000
+
+    /// The bucket of a counted entry, without the family tag.
+    @inlinable @inline(__always)
+    public static func bucket(ofCounted key: UInt32) -> UInt32 { key & ~charFamilyTag }
+
+    /// Weighs one row of raw counts in place and clears the family tags. The trainer calls this
+    /// same function, so training and inference features are bit-identical. Untagged rows (all
+    /// rows under `NGramNormalization.joint`) get one norm, exactly as before tags existed.
     @inlinable
-    public static func weigh(values: UnsafeMutablePointer<Float>, buckets: UnsafePointer<UInt32>, count n: Int,
+    public static func weigh(values: UnsafeMutablePointer<Float>, buckets: UnsafeMutablePointer<UInt32>, count n: Int,
                              sublinearTF: Bool, idf: UnsafeBufferPointer<Float>?) {
-        var sumSquares: Float = 0
+        var words: Float = 0, chars: Float = 0
         for i in 0..<n {
             var v = values[i]
             if sublinearTF && v > 1 { v = 1 + logf(v) }
-            if let idf { v *= idf[Int(buckets[i])] }
+            let key = buckets[i]
+            if let idf { v *= idf[Int(bucket(ofCounted: key))] }
             values[i] = v
-            sumSquares += v * v
+            if key & charFamilyTag == 0 { words += v * v } else { chars += v * v }
         }
-        guard sumSquares > 0 else { return }
-        let scale = 1 / sumSquares.squareRoot()
-        for i in 0..<n { values[i] *= scale }
+        guard chars > 0 else {
+            guard words > 0 else { return }
+            let scale = 1 / words.squareRoot()
+            for i in 0..<n { values[i] *= scale }
+            return
+        }
+        // Both families present: each gets length 1/√2, so the row has length 1.
+        let share: Float = words > 0 ? 0.70710677 : 1
+        let wordScale = words > 0 ? share / words.squareRoot() : 0, charScale = share / chars.squareRoot()
+        for i in 0..<n {
+            let key = buckets[i]
+            if key & charFamilyTag == 0 {
+                values[i] *= wordScale
+            } else {
+                values[i] *= charScale
+                buckets[i] = key & ~charFamilyTag
+            }
+        }
     }
 }
 
@@ -85,7 +113,9 @@ extension FeatureWorkspace {
         reset()
         TextNormalizer.tokenize(text, fold: c.foldDiacritics, scalars: &scalars, tokenEnds: &tokenEnds)
         if c.wordNGramMax > 0 { addWordNGrams(min: c.wordNGramMin, max: c.wordNGramMax, mask: mask) }
-        if c.charNGramMax > 0 { addCharNGrams(min: c.charNGramMin, max: c.charNGramMax, mask: mask) }
+        wordEntries = buckets.count
+        let tag = c.normalization == .perFamily ? FeatureExtractor.charFamilyTag : 0
+        if c.charNGramMax > 0 { addCharNGrams(min: c.charNGramMin, max: c.charNGramMax, mask: mask, tag: tag) }
     }
 
     /// Word n-gram prefix byte (see `FeatureExtractor`).
@@ -113,7 +143,7 @@ extension FeatureWorkspace {
     }
 
     @inlinable
-    mutating func addCharNGrams(min lo: Int, max hi: Int, mask: UInt32) {
+    mutating func addCharNGrams(min lo: Int, max hi: Int, mask: UInt32, tag: UInt32) {
         let start = FNV1a.step(FNV1a.offsetBasis, Self.charPrefix)
         var begin = 0
         for t in 0..<tokenEnds.count {
@@ -129,7 +159,7 @@ extension FeatureWorkspace {
                     h = FNV1a.step(h, scalar: v)
                     n += 1
                     p += 1
-                    if n >= lo { add(FNV1a.bucket(h, mask: mask)) }
+                    if n >= lo { add(FNV1a.bucket(h, mask: mask) | tag) }
                 }
             }
             begin = end

@@ -20,7 +20,11 @@ public final class FeatureScratch {
     public var featureCount: Int { workspace.buckets.count }
     /// Buckets of the last extracted text, in order of first occurrence. Valid until the next call.
     public var buckets: UnsafeBufferPointer<UInt32> { workspace.buckets.buffer }
-    /// Values matching `buckets` (raw counts after `countFeatures`, weights after `weigh`).
+    /// Number of leading entries that are word n-grams; the rest are character n-grams.
+    public var wordFeatureCount: Int { workspace.wordEntries }
+    /// Values matching `buckets` (raw counts after `countFeatures`, weights after `weigh`). Between
+    /// the two, character n-gram buckets carry `FeatureExtractor.charFamilyTag` under
+    /// `NGramNormalization.perFamily`.
     public var values: UnsafeBufferPointer<Float> { workspace.values.buffer }
 }
 
@@ -40,6 +44,8 @@ struct FeatureWorkspace {
     @usableFromInline var slotStamp: UnsafeMutablePointer<UInt32>
     @usableFromInline var slotMask: Int
     @usableFromInline var stamp: UInt32 = 0
+    /// Entries before this index are word n-grams, the rest character n-grams.
+    @usableFromInline var wordEntries = 0
 
     /// 2048 slots hold the ~1000 distinct features of a long query at load factor 1/2.
     @usableFromInline static let initialSlots = 2048

@@ -139,13 +139,16 @@ extension Classifier {
             index = top.labelIndex
         }
         let rival = (0..<k).filter { $0 != index }.max { logits[$0] < logits[$1] || (logits[$0] == logits[$1] && $0 > $1) }
-        let buckets = Array(scratch.buckets), values = Array(scratch.values)
+        let buckets = Array(scratch.buckets), values = Array(scratch.values), words = scratch.wordFeatureCount
         let names = NGramCatalog(extractor.configuration, text: text)
+        let perFamily = extractor.configuration.normalization == .perFamily
         var terms: [FeatureContribution] = []
         terms.reserveCapacity(buckets.count)
-        for (bucket, value) in zip(buckets, values) {
+        for (i, (bucket, value)) in zip(buckets, values).enumerated() {
             let (weight, contribution) = term(bucket: Int(bucket), value: value, label: index)
-            let ngrams = names.ngrams(in: bucket)
+            // Per family, a bucket shared by both families is two entries: each shows its own kind.
+            let family: FeatureKind? = perFamily ? (i < words ? .word : .char) : nil
+            let ngrams = names.ngrams(in: bucket).filter { family == nil || $0.kind == family }
             let name = ngrams.map(\.text).joined(separator: " | ")
             terms.append(FeatureContribution(name: name, bucket: bucket, ngrams: ngrams, value: value,
                                              weight: weight, contribution: contribution))

@@ -23,7 +23,7 @@
 /// |  44 | 1 | fold diacritics, UInt8 0 or 1 |
 /// |  45 | 1 | sublinear TF, UInt8 0 or 1 |
 /// |  46 | 1 | use IDF, UInt8 0 or 1 |
-/// |  47 | 1 | reserved, 0 |
+/// |  47 | 1 | n-gram normalization, UInt8: 0 joint, 1 per family (`NGramNormalization`; readers before it was defined required 0, so they refuse 1) |
 /// |  48 | 4 | hash id, UInt32 = `FeatureConfiguration.hashID` |
 /// |  52 | 4 | reserved, 0 (keeps the section table 8-byte aligned) |
 /// |  56 | 16 | labels section: offset UInt64, length UInt64 |
@@ -92,7 +92,7 @@ public enum ModelFile {
         w.append(UInt32(contents.rowStride))
         for n in [f.wordNGramMin, f.wordNGramMax, f.charNGramMin, f.charNGramMax] { w.append(UInt8(n)) }
         for flag in [f.foldDiacritics, f.sublinearTF, f.useIDF] { w.append(UInt8(flag ? 1 : 0)) }
-        w.append(UInt8(0)) // reserved
+        w.append(f.normalization.rawValue)
         w.append(FeatureConfiguration.hashID)
         w.append(UInt32(0)) // reserved
         for section in L.Section.listed(inVersion: plan.version) {

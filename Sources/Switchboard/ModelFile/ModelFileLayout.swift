@@ -24,8 +24,9 @@ enum ModelFileLayout {
     static let rowStrideOffset = 36
     /// Four UInt8: word min, word max, char min, char max.
     static let nGramOffset = 40
-    /// Three UInt8 booleans (fold, sublinear, IDF) then a reserved zero byte.
+    /// Three UInt8 booleans (fold, sublinear, IDF) then the n-gram normalization byte.
     static let booleansOffset = 44
+    static let normalizationOffset = 47
     static let hashIDOffset = 48
     static let reservedOffset = 52
     /// (offset, length) UInt64 pairs, in `Section` order: five in version 1, six in version 2.

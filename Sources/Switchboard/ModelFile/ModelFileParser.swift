@@ -90,9 +90,7 @@ private struct ModelFileParser {
         }
         let knownFlags = version >= 4 ? L.int8WeightsFlag | L.semanticFlag : L.int8WeightsFlag
         guard flags & ~knownFlags == 0 else { throw inconsistent("unknown flags 0x\(String(flags, radix: 16))") }
-        guard try field(UInt8.self, L.booleansOffset + 3) == 0, try field(UInt32.self, L.reservedOffset) == 0 else {
-            throw inconsistent("reserved header bytes are not zero")
-        }
+        guard try field(UInt32.self, L.reservedOffset) == 0 else { throw inconsistent("reserved header bytes are not zero") }
         return (try features(), (flags & L.int8WeightsFlag != 0, flags & L.semanticFlag != 0))
     }
 
@@ -112,10 +110,14 @@ private struct ModelFileParser {
         }
         var nGrams: [Int] = []
         for index in 0 ..< 4 { nGrams.append(Int(try field(UInt8.self, L.nGramOffset + index))) }
+        let rawNormalization = try field(UInt8.self, L.normalizationOffset)
+        guard let normalization = NGramNormalization(rawValue: rawNormalization) else {
+            throw inconsistent("n-gram normalization \(rawNormalization), expected 0 (joint) or 1 (per family)")
+        }
         let features = FeatureConfiguration(
             bucketBits: bucketBits, wordNGramMin: nGrams[0], wordNGramMax: nGrams[1],
             charNGramMin: nGrams[2], charNGramMax: nGrams[3],
-            foldDiacritics: booleans[0], sublinearTF: booleans[1], useIDF: booleans[2])
+            foldDiacritics: booleans[0], sublinearTF: booleans[1], useIDF: booleans[2], normalization: normalization)
         if let problem = features.problem { throw inconsistent("feature configuration: \(problem)") }
         return features
     }

@@ -19,10 +19,12 @@ extension Trainer {
 
     /// Smoothed IDF per bucket, as scikit-learn's `smooth_idf`: ln((1 + n) / (1 + df)) + 1.
     /// Buckets never seen get the largest value; they carry no weight anyway. Document
-    /// frequencies are counted on `threads` threads (integer sums: the same on any number).
+    /// frequencies are counted on `threads` threads (integer sums: the same on any number). Rows
+    /// are raw counts, so a bucket shared by a word and a character n-gram of one row counts
+    /// once per family under `NGramNormalization.perFamily`.
     static func inverseDocumentFrequency(_ rows: SparseMatrix, buckets: Int, threads: Int = 1) -> [Float] {
         let df = ParallelCounts.sum(count: rows.rows, bins: buckets, threads: threads) { range, counts in
-            for j in rows.rowStart[range.lowerBound] ..< rows.rowStart[range.upperBound] { counts[Int(rows.buckets[j])] += 1 }
+            for j in rows.rowStart[range.lowerBound] ..< rows.rowStart[range.upperBound] { counts[Int(FeatureExtractor.bucket(ofCounted: rows.buckets[j]))] += 1 }
         }
         let n = Double(rows.rows)
         return df.map { Float(log((1 + n) / (1 + Double($0))) + 1) }
@@ -33,7 +35,7 @@ extension Trainer {
     static func weigh(_ rows: inout SparseMatrix, features: FeatureConfiguration, idf: [Float]?, threads: Int = 1) {
         let starts = rows.rowStart
         rows.values.withUnsafeMutableBufferPointer { values in
-            rows.buckets.withUnsafeBufferPointer { buckets in
+            rows.buckets.withUnsafeMutableBufferPointer { buckets in
                 let shared = UncheckedSendable((values, buckets))
                 func run(_ idf: UnsafeBufferPointer<Float>?) {
                     let idf = UncheckedSendable(idf)
