@@ -186,13 +186,17 @@ public final class Classifier: Sendable {
 
     /// Up to `maximumCount` hypotheses, most probable first.
     public func rankedHypotheses(for text: String, maximumCount: Int, scratch: FeatureScratch) -> [LabelHypothesis] {
+        rankedIndices(for: text, maximumCount: maximumCount, scratch: scratch).map {
+            LabelHypothesis(label: labels[$0], probability: Double(scratch.scores.base[$0]))
+        }
+    }
+
+    /// Label indices of `rankedHypotheses`; their probabilities are left in `scratch.scores`.
+    func rankedIndices(for text: String, maximumCount: Int, scratch: FeatureScratch) -> [Int] {
         guard maximumCount > 0, score(text, scratch: scratch) else { return [] }
         let k = labels.count
-        let p = scratch.scores.base
-        RowKernels.softmax(p, count: k)
-        var order = Array(0..<k)
-        order.sort { p[$0] != p[$1] ? p[$0] > p[$1] : $0 < $1 }
-        return order.prefix(maximumCount).map { LabelHypothesis(label: labels[$0], probability: Double(p[$0])) }
+        RowKernels.softmax(scratch.scores.base, count: k)
+        return RowKernels.topIndices(scratch.scores.base, count: k, maximum: maximumCount)
     }
 
     /// Labels many texts on `threads` threads; result order matches `texts`.

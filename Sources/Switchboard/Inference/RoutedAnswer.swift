@@ -38,12 +38,12 @@ extension Classifier {
             let p = predict(text, scratch: scratch)
             return RoutedAnswer(labelIndex: routedIndex(p, threshold: threshold), confidence: p.probability, ranked: [])
         }
-        let ranked = rankedHypotheses(for: text, maximumCount: topK, scratch: scratch)
-        guard let first = ranked.first, let index = labels.firstIndex(of: first.label) else {
-            return RoutedAnswer(labelIndex: nil, confidence: 0, ranked: [])
-        }
-        let p = Prediction(labelIndex: index, probability: Float(first.probability),
-                           runnerUpProbability: ranked.count > 1 ? Float(ranked[1].probability) : 0)
+        let order = rankedIndices(for: text, maximumCount: topK, scratch: scratch)
+        guard let index = order.first else { return RoutedAnswer(labelIndex: nil, confidence: 0, ranked: []) }
+        let probabilities = scratch.scores.base
+        let ranked = order.map { LabelHypothesis(label: labels[$0], probability: Double(probabilities[$0])) }
+        let p = Prediction(labelIndex: index, probability: probabilities[index],
+                           runnerUpProbability: order.count > 1 ? probabilities[order[1]] : 0)
         return RoutedAnswer(labelIndex: routedIndex(p, threshold: threshold), confidence: p.probability, ranked: ranked)
     }
 }

@@ -43,6 +43,30 @@ import Darwin
         for c in 0..<count { x[c] *= inv }
     }
 
+    /// The indices of the `maximum` largest values, largest first, equal values in index order
+    /// (what a stable sort by decreasing value gives), by insertion into a short list.
+    ///
+    /// - Complexity: O(`count` × `maximum`) comparisons at worst, O(`count`) when most values
+    ///   fall below the list's last; it replaces a full sort of every label per ranked answer.
+    @inlinable
+    package static func topIndices(_ x: UnsafePointer<Float>, count: Int, maximum: Int) -> [Int] {
+        let m = min(max(maximum, 0), count)
+        var top: [Int] = []
+        guard m > 0 else { return top }
+        top.reserveCapacity(m)
+        for i in 0..<count {
+            let v = x[i]
+            if top.count == m {
+                guard v > x[top[m - 1]] else { continue } // an equal value keeps the earlier index
+                top.removeLast()
+            }
+            var j = top.count
+            while j > 0 && x[top[j - 1]] < v { j -= 1 }
+            top.insert(i, at: j)
+        }
+        return top
+    }
+
     /// Top-1 index with its probability and the runner-up's, from raw scores, without
     /// normalizing the whole vector in place.
     @inlinable
