@@ -65,7 +65,7 @@ extension SwitchboardCommand.Train {
             "--embedding-dims": "\(block.dimensions)",
             "--embedding-reduction": m["embedding_reduction"] as? String ?? SemanticSettings.defaultReduction.rawValue,
             "--embedding-weight": "\(Float((m["embedding_weight"] as? NSNumber)?.doubleValue ?? Double(SemanticSettings.defaultWeight)))",
-            "--embedding-idf": "\((m["embedding_token_idf"] as? Bool) ?? SemanticSettings.defaultTokenIDF)",
+            "--embedding-idf": "\((m["embedding_token_idf"] as? Bool) ?? SemanticSettings.legacyTokenIDF)",
             "--embedding-pooling": block.pooling.name,
         ]
         for (option, value) in e.givenBlockOptions {

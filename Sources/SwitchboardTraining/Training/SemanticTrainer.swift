@@ -30,7 +30,12 @@ public struct SemanticSettings: Sendable {
     public static let defaultReduction = TableReduction.pca
     public static let defaultWeight: Float = 0.5
     public static let defaultBatchSize = 32
-    public static let defaultTokenIDF = true
+    /// Off: with the full-batch refinement, plain mean pooling does as well on CLINC150
+    /// `val.csv` (94.18 % both, mean of 4 seeds) and better over 5 folds of `train.csv`
+    /// (96.30 % against 96.16 %). Under SGD alone token IDF had helped (93.63 against 93.50).
+    public static let defaultTokenIDF = false
+    /// What models trained before `embedding_token_idf` was recorded used.
+    public static let legacyTokenIDF = true
     public static let defaultPooling = SemanticContents.Pooling.mean
 
     public init(pack: EmbeddingPack, packChecksum: UInt64, dimensions: Int? = nil,
@@ -127,7 +132,9 @@ extension Trainer {
         }
         let solver = SemanticSolver(labelCount: labelNames.count, bucketCount: parameters.features.bucketCount,
                                     dimensions: pooler.featureCount, batchSize: semantic.batchSize)
-        let report = fit(solver, train: (train, trainPooled), valid: valid, parameters: parameters, progress: progress)
+        var report = fit(solver, train: (train, trainPooled), valid: valid, parameters: parameters, progress: progress)
+        report.refinement = refine(solver.sparse, dense: solver.dense, dimensions: pooler.featureCount, train: train,
+                                   pooled: trainPooled, parameters: parameters)
         var bias = Array(UnsafeBufferPointer(start: solver.sparse.bias, count: labelNames.count))
         block.denseWeights = Array(UnsafeBufferPointer(start: solver.dense, count: solver.denseCount))
         standard.fold(into: &block.denseWeights, bias: &bias, rowStride: stride)

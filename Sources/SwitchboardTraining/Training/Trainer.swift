@@ -31,6 +31,8 @@ public struct TrainingReport: Sendable {
     public var history: [EpochReport]
     /// Training rows per label, in the model's label order.
     public var labelExamples: [Int] = []
+    /// The full-batch refinement after SGD, when it ran.
+    public var refinement: RefinementReport?
 }
 
 /// Why training could not start.
@@ -139,7 +141,8 @@ public enum Trainer {
         }
 
         let solver = SGDSolver(labelCount: labelNames.count, bucketCount: parameters.features.bucketCount)
-        let report = fit(solver, train: train, valid: valid, labels: labelNames.count, parameters: parameters, progress: progress)
+        var report = fit(solver, train: train, valid: valid, labels: labelNames.count, parameters: parameters, progress: progress)
+        report.refinement = refine(solver, train: train, parameters: parameters)
         let contents = ModelContents(
             labels: labelNames, features: parameters.features, idf: idf, rowStride: solver.stride,
             weights: Array(UnsafeBufferPointer(start: solver.weights, count: solver.parameterCount)),

@@ -33,6 +33,15 @@ public struct TrainingParameters: Sendable, Equatable {
     public var validationFraction = 0.0
     /// Stop after this many epochs without a better validation accuracy.
     public var patience = 3
+    /// L-BFGS steps on the full-batch objective after SGD (0: none). SGD stops short of that
+    /// optimum. CLINC150, default model, seed 42, val / test %: none 93.73 / 93.60, 10 steps
+    /// 93.93 / 93.80, 20 94.03 / 94.04, 30 94.20 / 94.09, 50 94.17 / 94.07; over seeds 42, 1, 2,
+    /// 3 the validation mean is 94.11 at 30 steps and 94.18 at 50.
+    public var refineIterations = 50
+    /// Inverse penalty of the refinement, as scikit-learn's `C`: `λ = 1 / (C · rows)`. CLINC150
+    /// `val.csv`, 4 seeds, with token IDF: C 30 94.07 %, C 100 94.18 %; 5 folds without token
+    /// IDF: C 30 96.25 %, C 100 96.30 %.
+    public var refineC: Float = 100
 
     public init() {}
 
@@ -46,6 +55,8 @@ public struct TrainingParameters: Sendable, Equatable {
         if let p = sharding.problem { return p }
         if !(validationFraction >= 0 && validationFraction < 1) { return "validation fraction must be in [0, 1)" }
         if patience < 1 { return "patience must be at least 1" }
+        if refineIterations < 0 || refineIterations > 10_000 { return "refine iterations must be in 0...10000" }
+        if !(refineC > 0) || !refineC.isFinite { return "refine C must be positive" }
         return nil
     }
 }

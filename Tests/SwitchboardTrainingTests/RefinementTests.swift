@@ -1,0 +1,116 @@
+import Foundation
+import Switchboard
+@testable import SwitchboardTraining
+import SwitchboardSupport
+import Testing
+
+@Suite struct RefinementTests {
+    static let texts = (0..<90).map { i in
+        ["refund my money \(i % 7)", "reset my password \(i % 5)", "the app crashes \(i % 3)"][i % 3]
+    }
+    static let labels = (0..<90).map { Int32($0 % 3) }
+
+    /// A small problem: hashed n-grams of `texts` and, when `dimensions` > 0, seeded dense rows.
+    static func problem(dimensions: Int, threads: Int = 1, weights: [Float] = [1, 1, 1]) -> RefinementProblem {
+        var features = FeatureConfiguration()
+        features.bucketBits = 10
+        var rows = SparseMatrix.counts(of: texts, extractor: FeatureExtractor(features), threads: 1)
+        Trainer.weigh(&rows, features: features, idf: nil)
+        var rng = SplitMix64(seed: 3)
+        let pooled = (0 ..< texts.count * dimensions).map { _ in Float(rng.next() % 1000) / 1000 - 0.5 }
+        return RefinementProblem(TrainingData(rows: rows, labels: labels), pooled: pooled, dimensions: dimensions,
+                                 bucketCount: features.bucketCount, labelCount: 3, classWeights: weights, c: 2,
+                                 threads: threads)
+    }
+
+    static func point(_ count: Int, seed: UInt64) -> [Float] {
+        var rng = SplitMix64(seed: seed)
+        return (0 ..< count).map { _ in Float(rng.next() % 2001) / 2000 - 0.5 }
+    }
+
+    /// The objective at `x` and its gradient.
+    static func evaluate(_ p: RefinementProblem, _ x: [Float]) -> (Double, [Float]) {
+        var g = [Float](repeating: 0, count: p.count)
+        let f = x.withUnsafeBufferPointer { xb in g.withUnsafeMutableBufferPointer { p.evaluate(xb.baseAddress!, gradient: $0.baseAddress!) } }
+        return (f, g)
+    }
+
+    @Test(arguments: [0, 4])
+    func gradientMatchesFiniteDifferences(dimensions: Int) {
+        let p = Self.problem(dimensions: dimensions, weights: [1, 2, 0.5])
+        let x = Self.point(p.count, seed: 11)
+        let (_, g) = Self.evaluate(p, x)
+        var checked = 0
+        for i in stride(from: 0, to: p.count, by: max(1, p.count / 60)) {
+            var plus = x, minus = x
+            plus[i] += 1e-2; minus[i] -= 1e-2
+            let numeric = (Self.evaluate(p, plus).0 - Self.evaluate(p, minus).0) / 2e-2
+            #expect(abs(numeric - Double(g[i])) <= 2e-4 + 0.02 * abs(numeric), "coordinate \(i): \(numeric) vs \(g[i])")
+            checked += 1
+        }
+        #expect(checked >= 50)
+    }
+
+    @Test func objectiveIsCrossEntropyPlusPenalty() {
+        let p = Self.problem(dimensions: 0)
+        let zero = [Float](repeating: 0, count: p.count)
+        // All scores zero: each row's cross-entropy is ln 3, and the penalty is zero.
+        #expect(abs(Self.evaluate(p, zero).0 - log(3)) < 1e-6)
+    }
+
+    @Test func lbfgsFindsTheMinimumOfAQuadratic() {
+        // f(x) = Σ a_i (x_i − b_i)² / 2, ill-conditioned (a from 1 to 100).
+        let n = 50
+        let a = (0 ..< n).map { 1 + 99 * Float($0) / Float(n - 1) }, b = Self.point(n, seed: 5)
+        func f(_ x: UnsafePointer<Float>, _ g: UnsafeMutablePointer<Float>) -> Double {
+            var v = 0.0
+            for i in 0 ..< n { let d = x[i] - b[i]; g[i] = a[i] * d; v += Double(a[i] * d * d) / 2 }
+            return v
+        }
+        var x = [Float](repeating: 0, count: n), g = [Float](repeating: 0, count: n)
+        let report = x.withUnsafeMutableBufferPointer { xb in
+            g.withUnsafeMutableBufferPointer { gb in
+                let start = f(xb.baseAddress!, gb.baseAddress!)
+                return LBFGS(count: n).minimize(xb.baseAddress!, gradient: gb.baseAddress!, value: start, iterations: 200,
+                                                tolerance: 0, f)
+            }
+        }
+        #expect(report.finalObjective < 1e-6 * report.initialObjective)
+        #expect(report.iterations > 1)
+        for i in 0 ..< n { #expect(abs(x[i] - b[i]) < 1e-2) }
+    }
+
+    func tiny(threads: Int, iterations: Int) throws -> (ModelContents, TrainingReport) {
+        var p = TrainingParameters()
+        p.features.bucketBits = 12
+        p.epochs = 3
+        p.threads = threads
+        p.refineIterations = iterations
+        return try Trainer.train(texts: Self.texts, labels: Self.labels.map { ["refund", "password", "bug"][Int($0)] }, parameters: p)
+    }
+
+    @Test func refinementLowersTheObjectiveAndIsRecorded() throws {
+        let (model, report) = try tiny(threads: 2, iterations: 20)
+        let r = try #require(report.refinement)
+        #expect(r.iterations > 0 && r.iterations <= 20)
+        #expect(r.finalObjective < r.initialObjective)
+        #expect(model.metadata.contains("\"max_iterations\":20"))
+        #expect(try tiny(threads: 1, iterations: 0).1.refinement == nil)
+    }
+
+    @Test func refinedModelIsTheSameForAnyThreadCount() throws {
+        let one = try ModelFile.encode(tiny(threads: 1, iterations: 15).0)
+        for threads in [2, 3, 8] { #expect(try ModelFile.encode(tiny(threads: threads, iterations: 15).0) == one) }
+    }
+
+    @Test func refinementParametersAreValidated() {
+        var p = TrainingParameters()
+        p.refineIterations = -1
+        #expect(p.problem != nil)
+        p.refineIterations = 10
+        p.refineC = 0
+        #expect(p.problem != nil)
+        p.refineC = .nan
+        #expect(p.problem != nil)
+    }
+}
