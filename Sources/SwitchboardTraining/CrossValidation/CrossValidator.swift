@@ -43,8 +43,9 @@ public enum CrossValidator {
 
     /// Trains on every fold's training part and predicts its test part, with the same model
     /// `train` makes from `parameters` and `semantic`. Folds run concurrently on `threads`
-    /// threads, each training single-threaded (`parameters.threads` is ignored); the results are
-    /// combined in fold order, so they are the same whatever `threads` is.
+    /// threads, each training single-threaded except those of a last, partial round, which share
+    /// the threads (`parameters.threads` is ignored; see `ConcurrentJobs.threads`); the results
+    /// are combined in fold order, so they are the same whatever `threads` is.
     public static func run(_ data: LabeledDataset, folds: StratifiedFolds, parameters: TrainingParameters,
                            semantic: SemanticSettings? = nil, threads: Int,
                            progress: Progress? = nil) throws -> CrossValidationResult {
@@ -58,16 +59,17 @@ public enum CrossValidator {
     public static func evaluate(_ data: LabeledDataset, folds: StratifiedFolds, jobs: [FoldJob], threads: Int,
                                 progress: Progress? = nil) throws -> [FoldOutcome] {
         let done = Atomic<Int>(0)
-        return try ConcurrentJobs.map(count: jobs.count, threads: threads) { j in
+        return try ConcurrentJobs.map(count: jobs.count, threads: threads) { j, jobThreads in
             defer { progress?(done.add(1, ordering: .relaxed).newValue, jobs.count) }
-            return try fit(data, folds: folds, job: jobs[j])
+            return try fit(data, folds: folds, job: jobs[j], threads: jobThreads)
         }
     }
 
-    /// Trains on all folds but `job.fold` (single-threaded) and predicts `job.fold`.
-    static func fit(_ data: LabeledDataset, folds: StratifiedFolds, job: FoldJob) throws -> FoldOutcome {
+    /// Trains on all folds but `job.fold` on `threads` threads (the same model on any number)
+    /// and predicts `job.fold`.
+    static func fit(_ data: LabeledDataset, folds: StratifiedFolds, job: FoldJob, threads: Int = 1) throws -> FoldOutcome {
         var p = job.parameters
-        p.threads = 1
+        p.threads = threads
         let train = folds.trainingRows(job.fold), test = folds.testRows(job.fold)
         let (contents, report) = try Trainer.train(texts: train.map { data.texts[$0] }, labels: train.map { data.labels[$0] },
                                                    parameters: p, semantic: job.semantic)
@@ -82,7 +84,8 @@ public enum CrossValidator {
 
 /// A fixed number of jobs on a pool of threads, each taking the next job index; results by index.
 enum ConcurrentJobs {
-    static func map<T: Sendable>(count: Int, threads: Int, _ body: @Sendable (Int) throws -> T) throws -> [T] {
+    /// Runs `body(j, threads for j)` for every job; see `threads(forJob:count:threads:)`.
+    static func map<T: Sendable>(count: Int, threads: Int, _ body: @Sendable (Int, Int) throws -> T) throws -> [T] {
         guard count > 0 else { return [] }
         let next = Atomic<Int>(0)
         let results = Mutex<[Result<T, any Error>?]>(Array(repeating: nil, count: count))
@@ -91,10 +94,24 @@ enum ConcurrentJobs {
             while true {
                 let j = next.add(1, ordering: .relaxed).oldValue
                 guard j < count else { return }
-                let result = Result { try body(j) }
+                let result = Result { try body(j, Self.threads(forJob: j, count: count, threads: threads)) }
                 results.withLock { $0[j] = result }
             }
         }
         return try results.withLock { all in try all.map { try $0!.get() } }
+    }
+}
+
+extension ConcurrentJobs {
+    /// Threads for job `j` of `count` equal jobs on a pool of `threads`: one in every round where
+    /// each worker has a job of its own; the jobs of the last round share the pool, so that no
+    /// core idles while they run (5 folds on 2 threads: 4 single-threaded, the fifth on both; 3
+    /// folds on 8 threads: 2 each). For work whose result does not depend on its thread count,
+    /// such as training, this changes only the time.
+    static func threads(forJob j: Int, count: Int, threads: Int) -> Int {
+        let pool = max(1, threads)
+        let rounds = (count + pool - 1) / pool
+        let last = count - (rounds - 1) * pool
+        return j >= count - last ? max(1, pool / last) : 1
     }
 }

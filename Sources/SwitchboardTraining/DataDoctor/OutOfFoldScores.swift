@@ -22,7 +22,7 @@ struct OutOfFoldScores: Sendable {
     var top: [(label: Int32, probability: Float)]
 
     /// Trains one model per fold (the model `train` makes from `parameters` and `semantic`) on
-    /// `threads` threads, each single-threaded, and scores the fold's held-out rows. The result
+    /// `threads` threads (as `CrossValidator.run` shares them), and scores the fold's held-out rows. The result
     /// does not depend on `threads`.
     static func compute(_ data: LabeledDataset, folds: StratifiedFolds, parameters: TrainingParameters,
                         semantic: SemanticSettings?, threads: Int,
@@ -36,9 +36,9 @@ struct OutOfFoldScores: Sendable {
         let jobs = (0..<folds.count).map { FoldJob(parameters: parameters, semantic: semantic, fold: $0) }
         let given = scores.given
         let done = Atomic<Int>(0)
-        let parts = try ConcurrentJobs.map(count: jobs.count, threads: threads) { j in
+        let parts = try ConcurrentJobs.map(count: jobs.count, threads: threads) { j, jobThreads in
             defer { progress?(done.add(1, ordering: .relaxed).newValue, jobs.count) }
-            return try score(data, folds: folds, job: jobs[j], index: index, given: given)
+            return try score(data, folds: folds, job: jobs[j], index: index, given: given, threads: jobThreads)
         }
         for part in parts {
             for (r, row) in part.rows.enumerated() {
@@ -57,9 +57,9 @@ struct OutOfFoldScores: Sendable {
     }
 
     static func score(_ data: LabeledDataset, folds: StratifiedFolds, job: FoldJob, index: [String: Int],
-                      given: [Int]) throws -> Part {
+                      given: [Int], threads: Int = 1) throws -> Part {
         var p = job.parameters
-        p.threads = 1
+        p.threads = threads
         let train = folds.trainingRows(job.fold), test = folds.testRows(job.fold)
         let (contents, _) = try Trainer.train(texts: train.map { data.texts[$0] }, labels: train.map { data.labels[$0] },
                                               parameters: p, semantic: job.semantic)
