@@ -62,7 +62,9 @@ private func renderedReport() throws -> String {
     p.features.bucketBits = 12
     p.threads = 1
     let (contents, _) = try Trainer.train(texts: texts, labels: labels, parameters: p)
-    let extra = [(hostileQuery, "shipping"), ("what is the weather", "oos"), ("money for my password", "shipping"),
+    // The hostile query is labeled login, which none of its words suggest, so it is misrouted
+    // and shown among the confusions whatever the trainer's fine details.
+    let extra = [(hostileQuery, "login"), ("what is the weather", "oos"), ("money for my password", "shipping"),
                  ("log in to track my parcel", "billing")]
     let data = LabeledDataset(texts: texts + extra.map(\.0), labels: labels + extra.map(\.1), source: "rows.csv")
     let report = EvaluationReport(classifier: try Classifier(contents: contents), data: data, modelName: "small.model",
