@@ -1,5 +1,6 @@
 import Foundation
 import Switchboard
+import SwitchboardData
 @testable import SwitchboardTraining
 import SwitchboardSupport
 import Testing
@@ -96,6 +97,21 @@ import Testing
         #expect(r.finalObjective < r.initialObjective)
         #expect(model.metadata.contains("\"max_iterations\":20"))
         #expect(try tiny(threads: 1, iterations: 0).1.refinement == nil)
+    }
+
+    /// With a validation set, the reported accuracy is the refined model's, not the best epoch's.
+    @Test func validationAccuracyIsTheRefinedModels() throws {
+        let train = SmallTickets.rows(120, seed: 3), valid = SmallTickets.rows(60, seed: 4)
+        var p = TrainingParameters()
+        p.features.bucketBits = 12
+        p.epochs = 2
+        p.threads = 1
+        p.refineIterations = 30
+        let (model, report) = try Trainer.train(texts: train.texts, labels: train.labels,
+                                                validation: (valid.texts, valid.labels), parameters: p)
+        #expect(report.refinement != nil)
+        let measured = try accuracyOf(model, on: LabeledDataset(texts: valid.texts, labels: valid.labels, source: "valid"))
+        #expect(abs((report.validationAccuracy ?? -1) - measured) < 1e-9, "\(String(describing: report.validationAccuracy)) vs \(measured)")
     }
 
     @Test func refinedModelIsTheSameForAnyThreadCount() throws {

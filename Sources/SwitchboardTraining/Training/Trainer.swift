@@ -27,6 +27,8 @@ public struct TrainingReport: Sendable {
     public var epochs: Int
     public var bestEpoch: Int
     public var validationExamples: Int
+    /// Validation accuracy of the model returned: the best epoch's, or after the refinement
+    /// when it ran (the refinement starts from the best epoch and does not look at validation).
     public var validationAccuracy: Double?
     public var history: [EpochReport]
     /// Training rows per label, in the model's label order.
@@ -143,6 +145,7 @@ public enum Trainer {
         let solver = SGDSolver(labelCount: labelNames.count, bucketCount: parameters.features.bucketCount)
         var report = fit(solver, train: train, valid: valid, labels: labelNames.count, parameters: parameters, progress: progress)
         report.refinement = refine(solver, train: train, parameters: parameters)
+        if report.refinement != nil, let valid { report.validationAccuracy = solver.accuracy(valid, threads: parameters.threads) }
         let contents = ModelContents(
             labels: labelNames, features: parameters.features, idf: idf, rowStride: solver.stride,
             weights: Array(UnsafeBufferPointer(start: solver.weights, count: solver.parameterCount)),
