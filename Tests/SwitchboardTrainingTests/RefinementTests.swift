@@ -12,7 +12,7 @@ import Testing
     static let labels = (0..<90).map { Int32($0 % 3) }
 
     /// A small problem: hashed n-grams of `texts` and, when `dimensions` > 0, seeded dense rows.
-    static func problem(dimensions: Int, threads: Int = 1, weights: [Float] = [1, 1, 1]) -> RefinementProblem {
+    static func problem(dimensions: Int, weights: [Float] = [1, 1, 1]) -> RefinementProblem {
         var features = FeatureConfiguration()
         features.bucketBits = 10
         var rows = SparseMatrix.counts(of: texts, extractor: FeatureExtractor(features), threads: 1)
@@ -21,7 +21,7 @@ import Testing
         let pooled = (0 ..< texts.count * dimensions).map { _ in Float(rng.next() % 1000) / 1000 - 0.5 }
         return RefinementProblem(TrainingData(rows: rows, labels: labels), pooled: pooled, dimensions: dimensions,
                                  bucketCount: features.bucketCount, labelCount: 3, classWeights: weights, c: 2,
-                                 threads: threads)
+                                 threads: 1)
     }
 
     static func point(_ count: Int, seed: UInt64) -> [Float] {

@@ -67,7 +67,7 @@ public enum CrossValidator {
 
     /// Trains on all folds but `job.fold` on `threads` threads (the same model on any number)
     /// and predicts `job.fold`.
-    static func fit(_ data: LabeledDataset, folds: StratifiedFolds, job: FoldJob, threads: Int = 1) throws -> FoldOutcome {
+    static func fit(_ data: LabeledDataset, folds: StratifiedFolds, job: FoldJob, threads: Int) throws -> FoldOutcome {
         var p = job.parameters
         p.threads = threads
         let train = folds.trainingRows(job.fold), test = folds.testRows(job.fold)

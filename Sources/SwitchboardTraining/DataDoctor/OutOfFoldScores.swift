@@ -22,8 +22,8 @@ struct OutOfFoldScores: Sendable {
     var top: [(label: Int32, probability: Float)]
 
     /// Trains one model per fold (the model `train` makes from `parameters` and `semantic`) on
-    /// `threads` threads (as `CrossValidator.run` shares them), and scores the fold's held-out rows. The result
-    /// does not depend on `threads`.
+    /// `threads` threads, shared as `CrossValidator.run` shares them, and scores the fold's
+    /// held-out rows. The result does not depend on `threads`.
     static func compute(_ data: LabeledDataset, folds: StratifiedFolds, parameters: TrainingParameters,
                         semantic: SemanticSettings?, threads: Int,
                         progress: CrossValidator.Progress? = nil) throws -> OutOfFoldScores {
@@ -57,7 +57,7 @@ struct OutOfFoldScores: Sendable {
     }
 
     static func score(_ data: LabeledDataset, folds: StratifiedFolds, job: FoldJob, index: [String: Int],
-                      given: [Int], threads: Int = 1) throws -> Part {
+                      given: [Int], threads: Int) throws -> Part {
         var p = job.parameters
         p.threads = threads
         let train = folds.trainingRows(job.fold), test = folds.testRows(job.fold)

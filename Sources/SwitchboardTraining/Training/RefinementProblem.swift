@@ -107,7 +107,7 @@ final class RefinementProblem {
     func evaluate(_ x: UnsafePointer<Float>, gradient g: UnsafeMutablePointer<Float>) -> Double {
         let n = rows
         forward(x)
-        let data = (loss: softmaxGradients(), penalty: penalty(x))
+        let loss = softmaxGradients(), ridge = penalty(x)
         g.initialize(repeating: 0, count: count)
         backward(into: g)
         if dimensions > 0 {
@@ -120,7 +120,7 @@ final class RefinementProblem {
         }
         let weightCount = Int32(sparseCount + denseCount)
         SerialBLAS.call { cblas_saxpy(weightCount, lambda, x, 1, g, 1) }
-        return data.loss + data.penalty
+        return loss + ridge
     }
 
     /// `λ/2 ‖W‖²` in double precision.
