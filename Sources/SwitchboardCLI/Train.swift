@@ -65,7 +65,7 @@ struct HyperparameterOptions: ParsableArguments {
     @Flag(name: .customLong("idf"), inversion: .prefixedNo, help: "Multiply features by inverse document frequency (default: \(defaults.features.useIDF ? "on" : "off")).")
     var idf: Bool?
 
-    @Option(name: .customLong("refine-iterations"), help: ArgumentHelp("L-BFGS steps on the full-batch objective after SGD; 0 disables (default: \(defaults.refineIterations); skipped above \(Trainer.refinementRowLimit) rows and with --init).", valueName: "n"))
+    @Option(name: .customLong("refine-iterations"), help: ArgumentHelp("L-BFGS steps on the full-batch objective after SGD; 0 disables (default: \(defaults.refineIterations); skipped above \(Trainer.refinementRowLimit) rows; with --init the parent's labels are pulled toward the parent's weights).", valueName: "n"))
     var refineIterations = defaults.refineIterations
 
     @Option(name: .customLong("refine-c"), help: ArgumentHelp("Inverse L2 penalty of the refinement, as scikit-learn's C: λ = 1 / (C · rows) (default: \(defaults.refineC)).", valueName: "c"))

@@ -52,6 +52,35 @@ import Testing
         #expect(checked >= 50)
     }
 
+    /// A warm start's penalty: per-column λ toward a centre; the gradient still matches, and at
+    /// the centre the penalty is zero.
+    @Test(arguments: [0, 4])
+    func anchoredGradientMatchesFiniteDifferences(dimensions: Int) {
+        let p = Self.problem(dimensions: dimensions)
+        let weights = Self.point((1 << 10) * p.stride, seed: 7) // every bucket of the 10-bit problem
+        let dense = Self.point(dimensions * p.stride, seed: 8)
+        let lambdas = (0 ..< p.stride).map { $0 < 3 ? [0.5, 0.05, 0.01][$0] : Float(0) }
+        p.anchor = weights.withUnsafeBufferPointer { w in
+            dense.withUnsafeBufferPointer { RefinementAnchor(p, weights: w.baseAddress!, dense: dimensions > 0 ? $0.baseAddress! : nil, lambdas: lambdas) }
+        }
+        let anchor = try! #require(p.anchor)
+        var atCentre = anchor.centre + [Float](repeating: 0, count: p.stride)
+        #expect(atCentre.withUnsafeBufferPointer { anchor.penalty($0.baseAddress!, count: anchor.centre.count) } == 0)
+        atCentre[0] += 2 // column 0: λ 0.5 → 0.5/2 · 2² = 1
+        #expect(abs(atCentre.withUnsafeBufferPointer { anchor.penalty($0.baseAddress!, count: anchor.centre.count) } - 1) < 1e-9)
+        let x = Self.point(p.count, seed: 12)
+        let (_, g) = Self.evaluate(p, x)
+        var checked = 0
+        for i in stride(from: 0, to: p.count, by: max(1, p.count / 60)) {
+            var plus = x, minus = x
+            plus[i] += 1e-2; minus[i] -= 1e-2
+            let numeric = (Self.evaluate(p, plus).0 - Self.evaluate(p, minus).0) / 2e-2
+            #expect(abs(numeric - Double(g[i])) <= 2e-4 + 0.02 * abs(numeric), "coordinate \(i): \(numeric) vs \(g[i])")
+            checked += 1
+        }
+        #expect(checked >= 50)
+    }
+
     @Test func objectiveIsCrossEntropyPlusPenalty() {
         let p = Self.problem(dimensions: 0)
         let zero = [Float](repeating: 0, count: p.count)

@@ -58,6 +58,23 @@ import Testing
         #expect(!Calibration.isPresent(in: model.metadata), "an uncalibrated parent gives no calibration")
     }
 
+    /// The refinement runs after the warm start's SGD (anchored to the parent) and is recorded;
+    /// `refineIterations = 0` turns it off.
+    @Test func refinementRunsAndIsRecorded() throws {
+        let parent = try Self.parent()
+        let refined = try Self.continued(parent)
+        let m = try #require(try JSONSerialization.jsonObject(with: Data(refined.metadata.utf8)) as? [String: Any])
+        let r = try #require(m["refinement"] as? [String: Any])
+        #expect((r["iterations"] as? Int ?? 0) > 0)
+        let (texts, labels) = Self.rows(Self.new + Self.old, count: 90)
+        var p = Self.parameters()
+        p.refineIterations = 0
+        let plain = try Trainer.train(texts: texts, labels: labels, parameters: p,
+                                      continuing: WarmStart(parent: parent, parentChecksum: 0xC0FFEE)).0
+        #expect(!plain.metadata.contains("\"refinement\""))
+        #expect(plain.weights != refined.weights)
+    }
+
     @Test func calibrationIsKeptButMarkedStale() throws {
         var parent = try Self.parent()
         parent.metadata = Calibration(temperature: 1.5, threshold: 0.4, unknownLabel: "oos").merged(into: parent.metadata)

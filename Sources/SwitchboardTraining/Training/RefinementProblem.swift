@@ -5,7 +5,8 @@ import Switchboard
 
 /// The full-batch objective a trained model is refined on: the mean class-weighted
 /// cross-entropy over the training rows plus `λ/2 ‖W‖²` (the bias is not penalized), the
-/// objective of scikit-learn's `LogisticRegression` with `λ = 1 / (C · rows)`.
+/// objective of scikit-learn's `LogisticRegression` with `λ = 1 / (C · rows)`. A warm start
+/// replaces the penalty by its `anchor`.
 ///
 /// Parameters are one flat vector: a weight row per bucket the training rows touch (`touched`,
 /// in bucket order; other buckets carry no signal and keep their weights), then the dense
@@ -33,6 +34,8 @@ final class RefinementProblem {
     let stride: Int
     let dimensions: Int
     let lambda: Float
+    /// Replaces `λ/2 ‖W‖²` by a per-label pull toward given weights (a warm start's parent).
+    var anchor: RefinementAnchor?
     let threads: Int
     private let scores: UnsafeMutablePointer<Float>
     private let rowLoss: UnsafeMutablePointer<Double>
@@ -119,14 +122,19 @@ final class RefinementProblem {
             }
         }
         let weightCount = Int32(sparseCount + denseCount)
-        SerialBLAS.call { cblas_saxpy(weightCount, lambda, x, 1, g, 1) }
+        if let anchor {
+            anchor.addGradient(x, into: g, count: sparseCount + denseCount)
+        } else {
+            SerialBLAS.call { cblas_saxpy(weightCount, lambda, x, 1, g, 1) }
+        }
         return loss + ridge
     }
 
-    /// `λ/2 ‖W‖²` in double precision.
+    /// `λ/2 ‖W‖²` (or the anchor's penalty) in double precision.
     private func penalty(_ x: UnsafePointer<Float>) -> Double {
-        let squares = SerialBLAS.call { cblas_dsdot(Int32(sparseCount + denseCount), x, 1, x, 1) }
-        return 0.5 * Double(lambda) * squares
+        let n = sparseCount + denseCount
+        if let anchor { return anchor.penalty(x, count: n) }
+        return 0.5 * Double(lambda) * SerialBLAS.call { cblas_dsdot(Int32(n), x, 1, x, 1) }
     }
 
     /// Scores of every row into `scores`: bias, sparse rows, then the dense block by one sgemm.

@@ -103,7 +103,7 @@ extension Trainer {
         ]
         // Rows per label, in label order: what a warm start needs to correct for its new rows' label mix.
         if !r.labelExamples.isEmpty { m["label_examples"] = r.labelExamples }
-        // Only when it ran: a warm start, a 0-step setting or a set over the row limit has none.
+        // Only when it ran: a 0-step setting or a set over the row limit has none.
         if let f = r.refinement {
             m["refinement"] = ["max_iterations": p.refineIterations, "c": Double(p.refineC),
                                "iterations": f.iterations, "evaluations": f.evaluations,

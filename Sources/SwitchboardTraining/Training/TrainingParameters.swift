@@ -36,7 +36,8 @@ public struct TrainingParameters: Sendable, Equatable {
     /// L-BFGS steps on the full-batch objective after SGD (0: none). SGD stops short of that
     /// optimum. CLINC150, default model, seeds 42, 1, 2 and 3, mean val / test %: 20 steps
     /// 94.03 / 93.99, 30 94.11 / 94.01, 50 94.19 / 94.04 (seed 42 with none: 93.70 / 93.82).
-    /// Each step costs about two SGD epochs; a warm start (`--init`) does not refine.
+    /// Each step costs about two SGD epochs. A warm start (`--init`) refines too, its penalty
+    /// pulling the parent's labels toward the parent's weights (`Trainer.warmStartParentC`).
     public var refineIterations = 50
     /// Inverse penalty of the refinement, as scikit-learn's `C`: `λ = 1 / (C · rows)`. CLINC150
     /// `val.csv`, 4 seeds, with token IDF: C 30 94.07 %, C 100 94.18 %; 5 folds without token

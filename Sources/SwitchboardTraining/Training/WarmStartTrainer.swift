@@ -42,7 +42,7 @@ extension Trainer {
         let bias = WarmStart.remap(parent.bias, rows: 1, from: parent.labels.count, to: names.count, columns: parentIndex)
         var contents = ModelContents(labels: names, features: parameters.features, idf: parent.idf, rowStride: stride,
                                      weights: weights, bias: bias)
-        let report: TrainingReport
+        var report: TrainingReport
         if let block = parent.semantic {
             report = try continueSemantic(&contents, block: block, warm: warm, texts: (trainTexts, validTexts),
                                           data: (train, valid), parameters: parameters, parentIndex: parentIndex,
@@ -51,6 +51,9 @@ extension Trainer {
             let solver = SGDSolver(labelCount: names.count, bucketCount: parameters.features.bucketCount)
             load(solver, weights: contents.weights, bias: contents.bias)
             report = fit(solver, train: train, valid: valid, labels: names.count, parameters: parameters, progress: progress)
+            report.refinement = refine(solver, train: train, parameters: parameters,
+                                       parent: (contents.weights, [], known(parentIndex, labels: names.count)))
+            if report.refinement != nil, let valid { report.validationAccuracy = solver.accuracy(valid, threads: parameters.threads) }
             contents.weights = Array(UnsafeBufferPointer(start: solver.weights, count: solver.parameterCount))
             contents.bias = Array(UnsafeBufferPointer(start: solver.bias, count: names.count))
         }
@@ -92,7 +95,12 @@ extension Trainer {
                                     batchSize: min(max(batch, 1), 4096))
         load(solver.sparse, weights: contents.weights, bias: bias)
         solver.dense.update(from: dense, count: solver.denseCount)
-        let report = fit(solver, train: (data.0, trainPooled), valid: valid, parameters: parameters, progress: progress)
+        var report = fit(solver, train: (data.0, trainPooled), valid: valid, parameters: parameters, progress: progress)
+        report.refinement = refine(solver.sparse, dense: solver.dense, dimensions: d, train: data.0, pooled: trainPooled,
+                                   parameters: parameters, parent: (contents.weights, dense, known(parentIndex, labels: labels)))
+        if report.refinement != nil, let valid {
+            report.validationAccuracy = solver.accuracy(valid.0, pooled: valid.1, threads: parameters.threads)
+        }
         var block = parentBlock
         bias = Array(UnsafeBufferPointer(start: solver.sparse.bias, count: labels))
         block.denseWeights = Array(UnsafeBufferPointer(start: solver.dense, count: solver.denseCount))
@@ -116,6 +124,13 @@ extension Trainer {
         for c in 0 ..< bias.count {
             bias[c] += Float(log((target[c] + 1) / targetTotal) - log((trained[c] + 1) / trainedTotal))
         }
+    }
+
+    /// True for the label columns the parent had.
+    static func known(_ parentIndex: [Int], labels: Int) -> [Bool] {
+        var old = [Bool](repeating: false, count: labels)
+        for c in parentIndex { old[c] = true }
+        return old
     }
 
     /// Copies starting parameters into a fresh solver.
