@@ -62,7 +62,7 @@ struct Handlers: Sendable {
         return Routes.json(ClassifyAPI.encode(results: results))
     }
 
-    private func count(_ result: ClassifyResult, _ classifier: Classifier) {
+    func count(_ result: ClassifyResult, _ classifier: Classifier) {
         metrics.answer(routed: result.routed, abstained: result.routed == classifier.calibration.unknownLabel
                        && result.label != classifier.calibration.unknownLabel)
     }

@@ -44,7 +44,7 @@ public struct SwitchboardServer: Sendable {
             idleTimeout: .nanoseconds(Int64(c.idleTimeout * 1e9)))
         let started = ManagedFlag()
         let app = Application(
-            router: router, server: .http1(configuration: http),
+            router: router, server: .http1FastPath(configuration: http, handlers: handlers),
             configuration: .init(address: .hostname(c.host, port: c.port), serverName: "switchboard"),
             services: [ReloadOnHangup(handlers: handlers)],
             onServerRunning: { channel in
