@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// Wraps a value the caller guarantees is used safely across threads (disjoint writes).
 package struct UncheckedSendable<Value>: @unchecked Sendable {
@@ -17,6 +18,32 @@ package enum ParallelFor {
             let lo = w * chunk
             let hi = min(count, lo + chunk)
             if lo < hi { body(lo..<hi) }
+        }
+    }
+}
+
+extension ParallelFor {
+    /// Runs `first` once and `body` over `0..<count` in blocks of `chunk` indices, all on
+    /// `threads` threads: one thread starts with `first`, the others start on the blocks, and
+    /// each takes the next free block when done. Which thread computes a block varies from run
+    /// to run; callers compute each index on its own (no sums across blocks), so results never
+    /// depend on it. Used to hide serial work (a BLAS call) behind parallel work.
+    package static func overlapping(count: Int, chunk: Int, threads: Int, first: @Sendable () -> Void,
+                                    _ body: @Sendable (Range<Int>) -> Void) {
+        let blocks = (count + chunk - 1) / chunk
+        guard threads > 1, blocks > 0 else {
+            first()
+            if count > 0 { body(0 ..< count) }
+            return
+        }
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: min(threads, blocks + 1)) { worker in
+            if worker == 0 { first() }
+            while true {
+                let b = next.add(1, ordering: .relaxed).oldValue
+                guard b < blocks else { return }
+                body(b * chunk ..< min(count, (b + 1) * chunk))
+            }
         }
     }
 }

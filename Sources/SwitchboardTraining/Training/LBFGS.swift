@@ -4,7 +4,9 @@ import CBLAS
 /// backtracking Armijo line search, over float vectors with BLAS for the long-vector work
 /// (`sdot` accumulated in double by `dsdot`, `saxpy`, `sscal`, `scopy`).
 ///
-/// Deterministic: every step is a fixed sequence of BLAS calls on whole vectors.
+/// Deterministic: every step is a fixed sequence of BLAS calls; dot products on whole vectors,
+/// element-wise work split over `threads` in fixed blocks (`ParallelVector`), which gives the
+/// same bits on any thread count.
 ///
 /// - Complexity: memory is `5 + 2 × history` vectors of the parameter length.
 final class LBFGS {
@@ -17,13 +19,15 @@ final class LBFGS {
     static let maxHalvings = 20
 
     let count: Int
+    let threads: Int
     private var s: [UnsafeMutablePointer<Float>] = []
     private var y: [UnsafeMutablePointer<Float>] = []
     private var rho: [Double] = []
     private let direction, trial, trialGradient: UnsafeMutablePointer<Float>
 
-    init(count: Int) {
+    init(count: Int, threads: Int = 1) {
         self.count = count
+        self.threads = threads
         direction = .allocate(capacity: count)
         trial = .allocate(capacity: count)
         trialGradient = .allocate(capacity: count)
@@ -43,7 +47,6 @@ final class LBFGS {
                   _ f: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Double) -> RefinementReport {
         var outcome = RefinementReport(iterations: 0, evaluations: 1, initialObjective: fx, finalObjective: fx)
         var value = fx
-        let n = Int32(count)
         for _ in 0 ..< iterations {
             searchDirection(g)
             var slope = dot(g, direction)
@@ -56,7 +59,8 @@ final class LBFGS {
             var step: Float = 1
             var accepted: Double?
             for _ in 0 ..< Self.maxHalvings {
-                SerialBLAS.call { cblas_scopy(n, x, 1, trial, 1); cblas_saxpy(n, step, direction, 1, trial, 1) }
+                ParallelVector.copy(count, x, trial, threads: threads)
+                ParallelVector.axpy(count, step, direction, trial, threads: threads)
                 let candidate = f(trial, trialGradient)
                 outcome.evaluations += 1
                 if candidate.isFinite && candidate <= value + Self.armijo * Double(step) * slope { accepted = candidate; break }
@@ -64,7 +68,8 @@ final class LBFGS {
             }
             guard let next = accepted else { break }
             remember(x, g)
-            SerialBLAS.call { cblas_scopy(n, trial, 1, x, 1); cblas_scopy(n, trialGradient, 1, g, 1) }
+            ParallelVector.copy(count, trial, x, threads: threads)
+            ParallelVector.copy(count, trialGradient, g, threads: threads)
             outcome.iterations += 1
             let decrease = value - next
             value = next
@@ -85,14 +90,13 @@ final class LBFGS {
 
     /// Stores the pair `(trial − x, trialGradient − g)` when its curvature is positive.
     private func remember(_ x: UnsafePointer<Float>, _ g: UnsafePointer<Float>) {
-        let n = Int32(count)
         let sNew = s.count == Self.history ? s.removeFirst() : UnsafeMutablePointer<Float>.allocate(capacity: count)
         let yNew = y.count == Self.history ? y.removeFirst() : UnsafeMutablePointer<Float>.allocate(capacity: count)
         if rho.count == Self.history { rho.removeFirst() }
-        SerialBLAS.call {
-            cblas_scopy(n, trial, 1, sNew, 1); cblas_saxpy(n, -1, x, 1, sNew, 1)
-            cblas_scopy(n, trialGradient, 1, yNew, 1); cblas_saxpy(n, -1, g, 1, yNew, 1)
-        }
+        ParallelVector.copy(count, trial, sNew, threads: threads)
+        ParallelVector.axpy(count, -1, x, sNew, threads: threads)
+        ParallelVector.copy(count, trialGradient, yNew, threads: threads)
+        ParallelVector.axpy(count, -1, g, yNew, threads: threads)
         let curvature = dot(sNew, yNew)
         guard curvature > 1e-12 else { sNew.deallocate(); yNew.deallocate(); return } // keep the older pairs
         s.append(sNew); y.append(yNew); rho.append(1 / curvature)
@@ -101,24 +105,24 @@ final class LBFGS {
     /// `direction = −H g` by the two-loop recursion; with no history, the gradient scaled to
     /// unit length.
     private func searchDirection(_ g: UnsafePointer<Float>) {
-        let n = Int32(count)
-        SerialBLAS.call { cblas_scopy(n, g, 1, direction, 1); cblas_sscal(n, -1, direction, 1) }
+        ParallelVector.copy(count, g, direction, threads: threads)
+        ParallelVector.scale(count, -1, direction, threads: threads)
         guard !s.isEmpty else {
             let norm = dot(g, g).squareRoot()
-            if norm > 0 { SerialBLAS.call { cblas_sscal(n, Float(1 / norm), direction, 1) } }
+            if norm > 0 { ParallelVector.scale(count, Float(1 / norm), direction, threads: threads) }
             return
         }
         var alpha = [Double](repeating: 0, count: s.count)
         for i in stride(from: s.count - 1, through: 0, by: -1) {
             alpha[i] = rho[i] * dot(s[i], direction)
-            SerialBLAS.call { cblas_saxpy(n, Float(-alpha[i]), y[i], 1, direction, 1) }
+            ParallelVector.axpy(count, Float(-alpha[i]), y[i], direction, threads: threads)
         }
         let last = s.count - 1
         let gamma = 1 / (rho[last] * dot(y[last], y[last]))
-        SerialBLAS.call { cblas_sscal(n, Float(gamma), direction, 1) }
+        ParallelVector.scale(count, Float(gamma), direction, threads: threads)
         for i in 0 ..< s.count {
             let beta = rho[i] * dot(y[i], direction)
-            SerialBLAS.call { cblas_saxpy(n, Float(alpha[i] - beta), s[i], 1, direction, 1) }
+            ParallelVector.axpy(count, Float(alpha[i] - beta), s[i], direction, threads: threads)
         }
     }
 }

@@ -53,7 +53,7 @@ extension Trainer {
         defer { x.deallocate(); g.deallocate() }
         problem.gather(weights: sparse.weights, dense: dense, bias: sparse.bias, into: x)
         let start = problem.evaluate(x, gradient: g)
-        let report = LBFGS(count: n).minimize(x, gradient: g, value: start, iterations: parameters.refineIterations) {
+        let report = LBFGS(count: n, threads: parameters.threads).minimize(x, gradient: g, value: start, iterations: parameters.refineIterations) {
             problem.evaluate($0, gradient: $1)
         }
         problem.scatter(x, weights: sparse.weights, dense: dense, bias: sparse.bias)

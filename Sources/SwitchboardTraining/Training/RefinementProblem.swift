@@ -38,6 +38,8 @@ final class RefinementProblem {
     var anchor: RefinementAnchor?
     let threads: Int
     private let scores: UnsafeMutablePointer<Float>
+    /// The dense block's share of the scores, computed beside the sparse share (see `forward`).
+    private let denseScores: UnsafeMutablePointer<Float>
     private let rowLoss: UnsafeMutablePointer<Double>
 
     var rows: Int { rowStart.count - 1 }
@@ -70,10 +72,11 @@ final class RefinementProblem {
         lambda = 1 / (c * Float(max(data.rows.rows, 1)))
         self.threads = threads
         scores = .allocate(capacity: max(data.rows.rows, 1) * stride)
+        denseScores = .allocate(capacity: dimensions > 0 && threads > 1 ? max(data.rows.rows, 1) * stride : 1)
         rowLoss = .allocate(capacity: max(data.rows.rows, 1))
     }
 
-    deinit { scores.deallocate(); rowLoss.deallocate() }
+    deinit { scores.deallocate(); denseScores.deallocate(); rowLoss.deallocate() }
 
     /// CSR to CSC by a counting sort; rows stay ascending within a column.
     static func transpose(rowStart: [Int], columns: [UInt32], values: [Float], columnCount: Int) -> ([Int], [UInt32], [Float]) {
@@ -108,24 +111,15 @@ final class RefinementProblem {
 
     /// The objective at `x`, with its gradient written to `g`.
     func evaluate(_ x: UnsafePointer<Float>, gradient g: UnsafeMutablePointer<Float>) -> Double {
-        let n = rows
         forward(x)
         let loss = softmaxGradients(), ridge = penalty(x)
-        g.initialize(repeating: 0, count: count)
+        ParallelVector.zero(count, g, threads: threads)
         backward(into: g)
-        if dimensions > 0 {
-            pooled.withUnsafeBufferPointer { p in
-                SerialBLAS.call {
-                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(dimensions), Int32(stride), Int32(n), 1,
-                                p.baseAddress!, Int32(dimensions), scores, Int32(stride), 0, g + sparseCount, Int32(stride))
-                }
-            }
-        }
         let weightCount = Int32(sparseCount + denseCount)
         if let anchor {
             anchor.addGradient(x, into: g, count: sparseCount + denseCount)
         } else {
-            SerialBLAS.call { cblas_saxpy(weightCount, lambda, x, 1, g, 1) }
+            ParallelVector.axpy(Int(weightCount), lambda, x, g, threads: threads)
         }
         return loss + ridge
     }
@@ -137,16 +131,28 @@ final class RefinementProblem {
         return 0.5 * Double(lambda) * SerialBLAS.call { cblas_dsdot(Int32(n), x, 1, x, 1) }
     }
 
-    /// Scores of every row into `scores`: bias, sparse rows, then the dense block by one sgemm.
+    /// Scores of every row: bias and sparse rows into `scores`, the dense block by one sgemm.
+    /// With several threads the sgemm writes `denseScores` (added in `softmaxGradients`) on one
+    /// thread while the others start on the sparse rows: BLAS calls are serial (`SerialBLAS`),
+    /// and this hides it. Both ways give the same bits (`scores + AB`, rounded once).
     private func forward(_ x: UnsafePointer<Float>) {
-        let n = rows, s = stride, bias = x + sparseCount + denseCount
+        let n = rows, s = stride, d = dimensions, bias = x + sparseCount + denseCount
         let out = UncheckedSendable(scores), weights = UncheckedSendable(x), biasRow = UncheckedSendable(bias)
+        let dense = UncheckedSendable(denseScores), denseWeights = UncheckedSendable(x + sparseCount)
         rowStart.withUnsafeBufferPointer { start in
         columns.withUnsafeBufferPointer { cols in
         values.withUnsafeBufferPointer { vals in
-            let view = UncheckedSendable((start, cols, vals))
-            ParallelFor.run(count: n, threads: threads) { range in
-                let (start, cols, vals) = view.value
+        pooled.withUnsafeBufferPointer { p in
+            let view = UncheckedSendable((start, cols, vals, p))
+            let separate = separateDense
+            ParallelFor.overlapping(count: n, chunk: Self.rowChunk, threads: threads, first: {
+                guard separate else { return }
+                SerialBLAS.call {
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(s), Int32(d), 1,
+                                view.value.3.baseAddress!, Int32(d), denseWeights.value, Int32(s), 0, dense.value, Int32(s))
+                }
+            }) { range in
+                let (start, cols, vals, _) = view.value
                 for i in range {
                     let row = out.value + i * s
                     row.update(from: biasRow.value, count: s)
@@ -154,21 +160,24 @@ final class RefinementProblem {
                                   count: start[i + 1] - start[i], dense: nil, pooled: nil, dimensions: 0, stride: s).add(into: row)
                 }
             }
-        }}}
-        guard dimensions > 0 else { return }
-        pooled.withUnsafeBufferPointer { p in
-            SerialBLAS.call {
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(s), Int32(dimensions), 1,
-                            p.baseAddress!, Int32(dimensions), x + sparseCount, Int32(s), 1, scores, Int32(s))
+            guard d > 0, !separate else { return }
+            SerialBLAS.call { // one thread: straight into `scores`, the same sums without the extra pass
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(s), Int32(d), 1,
+                            p.baseAddress!, Int32(d), denseWeights.value, Int32(s), 1, out.value, Int32(s))
             }
-        }
+        }}}}
     }
+
+    /// Whether `forward` computes the dense share apart (to overlap its sgemm with the sparse
+    /// rows), which only pays with more than one thread.
+    private var separateDense: Bool { dimensions > 0 && threads > 1 }
 
     /// Turns `scores` into the loss gradient per score, `w (p − y) / rows`, and returns the
     /// mean weighted cross-entropy (rows summed in order, so any thread count gives the same).
     private func softmaxGradients() -> Double {
         let n = rows, s = stride, k = labelCount, scale = 1 / Float(max(n, 1))
         let out = UncheckedSendable(scores), losses = UncheckedSendable(rowLoss)
+        let dense = separateDense ? UncheckedSendable(UnsafePointer(denseScores)) : nil
         labels.withUnsafeBufferPointer { y in
         rowWeights.withUnsafeBufferPointer { w in
             let view = UncheckedSendable((y, w))
@@ -176,6 +185,7 @@ final class RefinementProblem {
                 let (y, w) = view.value
                 for i in range {
                     let row = out.value + i * s, label = Int(y[i])
+                    if let dense { RowKernels.addScaledRow(dense.value + i * s, scale: 1, into: row, count: s) }
                     var m = row[0]
                     for c in 1 ..< k where row[c] > m { m = row[c] }
                     let target = row[label] - m
@@ -194,25 +204,42 @@ final class RefinementProblem {
         return total / Double(max(n, 1))
     }
 
-    /// Sparse and bias gradient from the per-score gradients. Each bucket's row gathers its rows'
-    /// gradients (the score gradients fit in cache; the weight rows are written once), buckets
-    /// split across threads; every sum runs over rows in ascending order.
+    /// Sparse, dense and bias gradient from the per-score gradients. Each bucket's row gathers
+    /// its rows' gradients (the score gradients fit in cache; the weight rows are written once),
+    /// buckets split across threads; every sum runs over rows in ascending order. One thread
+    /// first computes the dense block's gradient by one sgemm and the bias by summing rows, while
+    /// the others start on the buckets.
     private func backward(into g: UnsafeMutablePointer<Float>) {
-        let s = stride, grad = UncheckedSendable(g), gradients = UncheckedSendable(UnsafePointer(scores))
+        let n = rows, s = stride, d = dimensions
+        let grad = UncheckedSendable(g), gradients = UncheckedSendable(UnsafePointer(scores))
+        let denseGradient = UncheckedSendable(g + sparseCount), biasGradient = UncheckedSendable(g + sparseCount + denseCount)
         columnStart.withUnsafeBufferPointer { start in
         columnRows.withUnsafeBufferPointer { rows in
         columnValues.withUnsafeBufferPointer { vals in
-            let view = UncheckedSendable((start, rows, vals))
-            ParallelFor.run(count: touched.count, threads: threads) { range in
-                let (start, rows, vals) = view.value
+        pooled.withUnsafeBufferPointer { p in
+            let view = UncheckedSendable((start, rows, vals, p))
+            ParallelFor.overlapping(count: touched.count, chunk: Self.bucketChunk, threads: threads, first: {
+                if d > 0 {
+                    SerialBLAS.call {
+                        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(d), Int32(s), Int32(n), 1,
+                                    view.value.3.baseAddress!, Int32(d), gradients.value, Int32(s), 0, denseGradient.value, Int32(s))
+                    }
+                }
+                for i in 0 ..< n { RowKernels.addScaledRow(gradients.value + i * s, scale: 1, into: biasGradient.value, count: s) }
+            }) { range in
+                let (start, rows, vals, _) = view.value
                 for t in range {
                     BlockedRowSum(rows: gradients.value, buckets: rows.baseAddress! + start[t], values: vals.baseAddress! + start[t],
                                   count: start[t + 1] - start[t], dense: nil, pooled: nil, dimensions: 0, stride: s)
                         .add(into: grad.value + t * s)
                 }
             }
-        }}}
-        let bias = g + sparseCount + denseCount
-        for i in 0 ..< rows { RowKernels.addScaledRow(scores + i * s, scale: 1, into: bias, count: s) }
+        }}}}
     }
+
+    /// Rows per block of the forward pass and buckets per block of the backward pass: small
+    /// enough that the thread that ran the sgemm finds blocks left, large enough that taking a
+    /// block costs nothing next to computing it.
+    static let rowChunk = 256
+    static let bucketChunk = 512
 }
