@@ -36,26 +36,31 @@ import Testing
         return (f, g)
     }
 
-    @Test(arguments: [0, 4])
-    func gradientMatchesFiniteDifferences(dimensions: Int) {
-        let p = Self.problem(dimensions: dimensions, weights: [1, 2, 0.5])
-        let x = Self.point(p.count, seed: 11)
-        let (_, g) = Self.evaluate(p, x)
+    /// Compares the gradient at `x` with central differences on about 60 coordinates.
+    static func expectGradientMatchesFiniteDifferences(_ p: RefinementProblem, at x: [Float]) {
+        let (_, g) = evaluate(p, x)
         var checked = 0
         for i in stride(from: 0, to: p.count, by: max(1, p.count / 60)) {
             var plus = x, minus = x
             plus[i] += 1e-2; minus[i] -= 1e-2
-            let numeric = (Self.evaluate(p, plus).0 - Self.evaluate(p, minus).0) / 2e-2
+            let numeric = (evaluate(p, plus).0 - evaluate(p, minus).0) / 2e-2
             #expect(abs(numeric - Double(g[i])) <= 2e-4 + 0.02 * abs(numeric), "coordinate \(i): \(numeric) vs \(g[i])")
             checked += 1
         }
         #expect(checked >= 50)
     }
 
+    @Test(arguments: [0, 4])
+    func gradientMatchesFiniteDifferences(dimensions: Int) {
+        let p = Self.problem(dimensions: dimensions, weights: [1, 2, 0.5])
+        let x = Self.point(p.count, seed: 11)
+        Self.expectGradientMatchesFiniteDifferences(p, at: x)
+    }
+
     /// A warm start's penalty: per-column λ toward a centre; the gradient still matches, and at
     /// the centre the penalty is zero.
     @Test(arguments: [0, 4])
-    func anchoredGradientMatchesFiniteDifferences(dimensions: Int) {
+    func anchoredGradientMatchesFiniteDifferences(dimensions: Int) throws {
         let p = Self.problem(dimensions: dimensions)
         let weights = Self.point((1 << 10) * p.stride, seed: 7) // every bucket of the 10-bit problem
         let dense = Self.point(dimensions * p.stride, seed: 8)
@@ -63,22 +68,13 @@ import Testing
         p.anchor = weights.withUnsafeBufferPointer { w in
             dense.withUnsafeBufferPointer { RefinementAnchor(p, weights: w.baseAddress!, dense: dimensions > 0 ? $0.baseAddress! : nil, lambdas: lambdas) }
         }
-        let anchor = try! #require(p.anchor)
+        let anchor = try #require(p.anchor)
         var atCentre = anchor.centre + [Float](repeating: 0, count: p.stride)
         #expect(atCentre.withUnsafeBufferPointer { anchor.penalty($0.baseAddress!, count: anchor.centre.count) } == 0)
         atCentre[0] += 2 // column 0: λ 0.5 → 0.5/2 · 2² = 1
         #expect(abs(atCentre.withUnsafeBufferPointer { anchor.penalty($0.baseAddress!, count: anchor.centre.count) } - 1) < 1e-9)
         let x = Self.point(p.count, seed: 12)
-        let (_, g) = Self.evaluate(p, x)
-        var checked = 0
-        for i in stride(from: 0, to: p.count, by: max(1, p.count / 60)) {
-            var plus = x, minus = x
-            plus[i] += 1e-2; minus[i] -= 1e-2
-            let numeric = (Self.evaluate(p, plus).0 - Self.evaluate(p, minus).0) / 2e-2
-            #expect(abs(numeric - Double(g[i])) <= 2e-4 + 0.02 * abs(numeric), "coordinate \(i): \(numeric) vs \(g[i])")
-            checked += 1
-        }
-        #expect(checked >= 50)
+        Self.expectGradientMatchesFiniteDifferences(p, at: x)
     }
 
     @Test func objectiveIsCrossEntropyPlusPenalty() {
