@@ -115,11 +115,11 @@ final class RefinementProblem {
         let loss = softmaxGradients(), ridge = penalty(x)
         ParallelVector.zero(count, g, threads: threads)
         backward(into: g)
-        let weightCount = Int32(sparseCount + denseCount)
+        let weightCount = sparseCount + denseCount
         if let anchor {
-            anchor.addGradient(x, into: g, count: sparseCount + denseCount)
+            anchor.addGradient(x, into: g, count: weightCount)
         } else {
-            ParallelVector.axpy(Int(weightCount), lambda, x, g, threads: threads)
+            ParallelVector.axpy(weightCount, lambda, x, g, threads: threads)
         }
         return loss + ridge
     }
