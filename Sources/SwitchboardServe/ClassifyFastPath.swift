@@ -13,6 +13,7 @@ import NIOHTTPTypes
 /// connections) both cost about 80 µs per request: NIO's HTTP codec and the kernel dominate.
 /// Everything else (other endpoints, a query string such as `top_k` or `explain`, a body
 /// without `Content-Length` or over `--max-body`, `Expect`) goes to the router unchanged.
+/// After a request with `Connection: close` it answers with that header and closes.
 ///
 /// It sits after Hummingbird's connection-state handler, so idle timeouts and graceful
 /// shutdown see its requests and answers like any other. A request that arrives while a routed
@@ -32,6 +33,8 @@ final class ClassifyFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     /// Routed requests whose answer has not been written in full yet.
     private var routedOutstanding = 0
     private var date = HTTPDate()
+    /// The request being answered asked for `Connection: close`.
+    private var closeAfter = false
 
     init(handlers: Handlers) {
         self.handlers = handlers
@@ -41,6 +44,7 @@ final class ClassifyFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case let .head(head):
             if routedOutstanding == 0, let length = answerableLength(head) {
+                closeAfter = head.headerFields[.connection].map { $0.lowercased().contains("close") } ?? false
                 started = DispatchTime.now().uptimeNanoseconds
                 handlers.metrics.inFlight(1)
                 body = context.channel.allocator.buffer(capacity: length)
@@ -87,11 +91,19 @@ final class ClassifyFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         response.headerFields[.contentLength] = String(bytes.count)
         response.headerFields[.date] = date.now()
         response.headerFields[.server] = "switchboard"
+        if closeAfter { response.headerFields[.connection] = "close" }
         var buffer = context.channel.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
         context.write(wrapOutboundOut(.head(response)), promise: nil)
         context.write(wrapOutboundOut(.body(buffer)), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        if closeAfter {
+            let written = context.eventLoop.makePromise(of: Void.self)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
+            let channel = context.channel
+            written.futureResult.whenComplete { _ in channel.close(promise: nil) }
+        } else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        }
         handlers.metrics.inFlight(-1)
         handlers.metrics.request(endpoint: Self.path, status: status,
                                  nanoseconds: Int64(DispatchTime.now().uptimeNanoseconds &- started))

@@ -25,6 +25,18 @@ import Testing
         #expect(replies[4].json["error"] is String && replies[2].json["error"] is String)
     }
 
+    /// `Connection: close` (any case) gets its answer, that header, and the connection closed.
+    @Test(arguments: ["close", "Close"])
+    func connectionCloseIsAnsweredThenClosed(value: String) throws {
+        let server = try ServerProcess(model: demoModel)
+        let connection = try HTTPConnection(port: server.port, timeout: 5)
+        let reply = try connection.exchange("POST", "/v1/classify", body: jsonBody(["text": "refund please"]),
+                                            headers: ["Connection": value])
+        #expect(reply.status == 200 && reply.json["label"] is String)
+        #expect(reply.headers["connection"] == "close")
+        #expect(connection.closedByPeer())
+    }
+
     /// The direct answer carries the router's headers, and both paths are counted in the metrics.
     @Test func directAnswersHaveTheRoutersHeadersAndAreCounted() throws {
         let server = try ServerProcess(model: demoModel)
