@@ -96,13 +96,11 @@ final class ClassifyFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         buffer.writeBytes(bytes)
         context.write(wrapOutboundOut(.head(response)), promise: nil)
         context.write(wrapOutboundOut(.body(buffer)), promise: nil)
-        if closeAfter {
-            let written = context.eventLoop.makePromise(of: Void.self)
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
+        let written = closeAfter ? context.eventLoop.makePromise(of: Void.self) : nil
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
+        if let written {
             let channel = context.channel
             written.futureResult.whenComplete { _ in channel.close(promise: nil) }
-        } else {
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         }
         handlers.metrics.inFlight(-1)
         handlers.metrics.request(endpoint: Self.path, status: status,

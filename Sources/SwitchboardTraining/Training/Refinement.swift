@@ -33,7 +33,7 @@ extension Trainer {
     /// disabled by `parameters.refineIterations == 0` or when the training set is too large.
     static func refine(_ sparse: SGDSolver, dense: UnsafeMutablePointer<Float>? = nil, dimensions: Int = 0,
                        train: TrainingData, pooled: [Float] = [], parameters: TrainingParameters,
-                       parent: (weights: [Float], dense: [Float], known: [Bool])? = nil) -> RefinementReport? {
+                       parent: RefinementParent? = nil) -> RefinementReport? {
         guard parameters.refineIterations > 0, train.rows.rows > 0, train.rows.rows <= refinementRowLimit else { return nil }
         let weights = classWeights(train.labels, labels: sparse.labelCount, mode: parameters.classWeighting)
         let problem = RefinementProblem(train, pooled: pooled, dimensions: dimensions, bucketCount: sparse.bucketCount,
@@ -58,5 +58,26 @@ extension Trainer {
         }
         problem.scatter(x, weights: sparse.weights, dense: dense, bias: sparse.bias)
         return report
+    }
+
+    /// The parent's weights a warm start's refinement pulls toward (see `refine`).
+    typealias RefinementParent = (weights: [Float], dense: [Float], known: [Bool])
+
+    /// Refines an n-gram model's SGD solution into `report.refinement`; when it ran, the
+    /// validation accuracy reported is the refined model's.
+    static func refine(_ solver: SGDSolver, into report: inout TrainingReport, train: TrainingData, valid: TrainingData?,
+                       parameters: TrainingParameters, parent: RefinementParent? = nil) {
+        report.refinement = refine(solver, train: train, parameters: parameters, parent: parent)
+        if report.refinement != nil, let valid { report.validationAccuracy = solver.accuracy(valid, threads: parameters.threads) }
+    }
+
+    /// Refines a model with a dense block (see the n-gram overload).
+    static func refine(_ solver: SemanticSolver, into report: inout TrainingReport, train: (TrainingData, [Float]),
+                       valid: (TrainingData, [Float])?, parameters: TrainingParameters, parent: RefinementParent? = nil) {
+        report.refinement = refine(solver.sparse, dense: solver.dense, dimensions: solver.dimensions, train: train.0,
+                                   pooled: train.1, parameters: parameters, parent: parent)
+        if report.refinement != nil, let valid {
+            report.validationAccuracy = solver.accuracy(valid.0, pooled: valid.1, threads: parameters.threads)
+        }
     }
 }

@@ -133,11 +133,7 @@ extension Trainer {
         let solver = SemanticSolver(labelCount: labelNames.count, bucketCount: parameters.features.bucketCount,
                                     dimensions: pooler.featureCount, batchSize: semantic.batchSize)
         var report = fit(solver, train: (train, trainPooled), valid: valid, parameters: parameters, progress: progress)
-        report.refinement = refine(solver.sparse, dense: solver.dense, dimensions: pooler.featureCount, train: train,
-                                   pooled: trainPooled, parameters: parameters)
-        if report.refinement != nil, let valid {
-            report.validationAccuracy = solver.accuracy(valid.0, pooled: valid.1, threads: parameters.threads)
-        }
+        refine(solver, into: &report, train: (train, trainPooled), valid: valid, parameters: parameters)
         var bias = Array(UnsafeBufferPointer(start: solver.sparse.bias, count: labelNames.count))
         block.denseWeights = Array(UnsafeBufferPointer(start: solver.dense, count: solver.denseCount))
         standard.fold(into: &block.denseWeights, bias: &bias, rowStride: stride)

@@ -144,8 +144,7 @@ public enum Trainer {
 
         let solver = SGDSolver(labelCount: labelNames.count, bucketCount: parameters.features.bucketCount)
         var report = fit(solver, train: train, valid: valid, labels: labelNames.count, parameters: parameters, progress: progress)
-        report.refinement = refine(solver, train: train, parameters: parameters)
-        if report.refinement != nil, let valid { report.validationAccuracy = solver.accuracy(valid, threads: parameters.threads) }
+        refine(solver, into: &report, train: train, valid: valid, parameters: parameters)
         let contents = ModelContents(
             labels: labelNames, features: parameters.features, idf: idf, rowStride: solver.stride,
             weights: Array(UnsafeBufferPointer(start: solver.weights, count: solver.parameterCount)),

@@ -51,9 +51,8 @@ extension Trainer {
             let solver = SGDSolver(labelCount: names.count, bucketCount: parameters.features.bucketCount)
             load(solver, weights: contents.weights, bias: contents.bias)
             report = fit(solver, train: train, valid: valid, labels: names.count, parameters: parameters, progress: progress)
-            report.refinement = refine(solver, train: train, parameters: parameters,
-                                       parent: (contents.weights, [], known(parentIndex, labels: names.count)))
-            if report.refinement != nil, let valid { report.validationAccuracy = solver.accuracy(valid, threads: parameters.threads) }
+            refine(solver, into: &report, train: train, valid: valid, parameters: parameters,
+                   parent: (contents.weights, [], known(parentIndex, labels: names.count)))
             contents.weights = Array(UnsafeBufferPointer(start: solver.weights, count: solver.parameterCount))
             contents.bias = Array(UnsafeBufferPointer(start: solver.bias, count: names.count))
         }
@@ -96,11 +95,8 @@ extension Trainer {
         load(solver.sparse, weights: contents.weights, bias: bias)
         solver.dense.update(from: dense, count: solver.denseCount)
         var report = fit(solver, train: (data.0, trainPooled), valid: valid, parameters: parameters, progress: progress)
-        report.refinement = refine(solver.sparse, dense: solver.dense, dimensions: d, train: data.0, pooled: trainPooled,
-                                   parameters: parameters, parent: (contents.weights, dense, known(parentIndex, labels: labels)))
-        if report.refinement != nil, let valid {
-            report.validationAccuracy = solver.accuracy(valid.0, pooled: valid.1, threads: parameters.threads)
-        }
+        refine(solver, into: &report, train: (data.0, trainPooled), valid: valid, parameters: parameters,
+               parent: (contents.weights, dense, known(parentIndex, labels: labels)))
         var block = parentBlock
         bias = Array(UnsafeBufferPointer(start: solver.sparse.bias, count: labels))
         block.denseWeights = Array(UnsafeBufferPointer(start: solver.dense, count: solver.denseCount))
