@@ -75,13 +75,30 @@ public struct SwitchboardServer: Sendable {
     }
 }
 
-/// Reloads the model on every SIGHUP until graceful shutdown.
+/// Reloads the model on every SIGHUP until graceful shutdown or cancellation.
+///
+/// The signal loop runs in a task of its own that graceful shutdown or cancellation cancels,
+/// which ends the signal stream. `cancelOnGracefulShutdown()` is not used: its `merge` holds a
+/// lock across a suspension, and when a failed bind made the service group cancel this service
+/// while that task was suspending, the two threads deadlocked (seen as a second server on a
+/// busy port that never exited, not even on SIGTERM).
 struct ReloadOnHangup: Service {
     let handlers: Handlers
 
-    func run() async throws {
-        for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
-            _ = try? handlers.reload(reason: "SIGHUP")
+    func run() async {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        let handlers = handlers
+        let loop = Task {
+            for await _ in signals { _ = try? handlers.reload(reason: "SIGHUP") }
+        }
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await loop.value
+            } onGracefulShutdown: {
+                loop.cancel()
+            }
+        } onCancel: {
+            loop.cancel()
         }
     }
 }

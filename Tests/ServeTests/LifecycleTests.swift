@@ -48,6 +48,19 @@ import Glibc
         #expect(try first.request("GET", "/healthz").status == 200)
     }
 
+    /// A failed bind cancels the server's services; that cancellation once deadlocked about one
+    /// start in fifty, leaving a process that never exited. Many attempts make a regression show.
+    @Test func portInUseExitsEveryTime() throws {
+        let first = try ServerProcess(model: demoModel)
+        for attempt in 0 ..< 40 {
+            let second = try ServerProcess(model: demoModel, port: first.port, waitForPort: false)
+            let status = second.waitForExit(within: 10)
+            #expect(status == 1, "attempt \(attempt): \(second.description)")
+            if status != 1 { break }
+        }
+        #expect(try first.request("GET", "/healthz").status == 200)
+    }
+
     @Test func unusableModelIsOneLineAndExitOne() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
