@@ -21,23 +21,33 @@ struct CalibrationOptions: ParsableArguments {
                                valueName: "c"))
     var targetCoverage: Double?
 
+    @Option(parsing: .unconditional, help: ArgumentHelp("""
+        Choose the threshold for the most queries handled right where this fraction of the traffic         has the unknown label (the validation rows of each kind are weighted to that mix; default:         the validation file's own mix).
+        """, valueName: "s"))
+    var unknownShare: Double?
+
     func validate() throws {
-        if targetPrecision != nil && targetCoverage != nil {
-            throw ValidationError("--target-precision and --target-coverage cannot be used together")
+        let targets = [targetPrecision, targetCoverage, unknownShare].compactMap { $0 }.count
+        if targets > 1 {
+            throw ValidationError("--target-precision, --target-coverage and --unknown-share cannot be used together")
         }
         for (name, value) in [("--target-precision", targetPrecision), ("--target-coverage", targetCoverage)] {
             if let value, !(value > 0 && value <= 1) { throw ValidationError("\(name) must be in (0, 1]") }
+        }
+        if let unknownShare, !(unknownShare > 0 && unknownShare < 1) {
+            throw ValidationError("--unknown-share must be in (0, 1)")
         }
         if unknownLabel?.isEmpty == true { throw ValidationError("--unknown-label must not be empty") }
     }
 
     /// True when any of these options is on the command line.
-    var isGiven: Bool { unknownLabel != nil || targetPrecision != nil || targetCoverage != nil }
+    var isGiven: Bool { unknownLabel != nil || targetPrecision != nil || targetCoverage != nil || unknownShare != nil }
 
     /// What the threshold is chosen for: a target, else accuracy.
     var objective: ThresholdObjective {
         if let targetPrecision { return .precision(targetPrecision) }
         if let targetCoverage { return .coverage(targetCoverage) }
+        if let unknownShare { return .accuracyAtUnknownShare(unknownShare) }
         return .accuracy
     }
 
@@ -98,7 +108,11 @@ extension SwitchboardCommand {
             model knows, with a weak prior towards 1 that keeps small or perfectly separated \
             sets from making every answer certain. The threshold is then chosen on all rows: by \
             default it maximizes accuracy (abstaining on an unknown-label row is right, on any \
-            other row wrong); --target-precision / --target-coverage choose it for a target.
+            other row wrong); --target-precision / --target-coverage choose it for a target. \
+            That accuracy weighs unknown-label rows by their share of the files; when the traffic \
+            will hold another share of them (a validation file seldom has them in the right \
+            proportion), --unknown-share S weights each kind so that unknown-label rows count for S \
+            of the total.
 
             Warnings on stderr (JSON "warnings") say when the data is too small or too easy to \
             trust the fit, and what to do.

@@ -86,6 +86,25 @@ private let reportKeys: Set = ["threshold", "temperature", "ece_before", "ece_af
         }
     }
 
+    @Test func unknownShareNeedsBothKindsAndExcludesTargets() throws {
+        try withCalibrationData { dir in
+            let base = ["calibrate", "\(dir)/model", "\(dir)/val.csv", "--output", "\(dir)/x", "--unknown-label", "oos"]
+            for bad in [["--unknown-share", "1"], ["--unknown-share", "0"], ["--unknown-share", "0.2", "--target-coverage", "0.8"]] {
+                let r = try run(base + bad)
+                #expect(r.status == 64, "\(bad): \(r.stderr)")
+                #expect(r.stderr.contains("--unknown-share"), "\(bad): \(r.stderr)")
+            }
+            // val.csv alone has no "oos" rows: nothing to weigh, a one-line failure, no output.
+            let noUnknown = try run(base + ["--unknown-share", "0.2"])
+            #expect(noUnknown.status == 1)
+            #expect(noUnknown.stderr.contains("unknown-label share needs validation rows"), "\(noUnknown.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: "\(dir)/x"))
+            let ok = try run(base + ["\(dir)/oos.csv", "--unknown-share", "0.2", "--json"])
+            #expect(ok.status == 0, "\(ok.stderr)")
+            #expect(FileManager.default.fileExists(atPath: "\(dir)/x"))
+        }
+    }
+
     @Test func evaluateReportsAbstentionWhenAThresholdIsSet() throws {
         try withCalibrationData { dir in
             let plain = try object(run(["evaluate", "\(dir)/model", "\(dir)/val.csv", "\(dir)/oos.csv", "--json"]).stdout)
@@ -136,7 +155,7 @@ private let reportKeys: Set = ["threshold", "temperature", "ece_before", "ece_af
     @Test func helpListsTheOptions() throws {
         let calibrate = try run(["calibrate", "--help"])
         #expect(calibrate.status == 0)
-        for option in ["--output", "--unknown-label", "--target-precision", "--target-coverage", "--text-column",
+        for option in ["--output", "--unknown-label", "--target-precision", "--target-coverage", "--unknown-share", "--text-column",
                        "--label-column", "--threads", "--json"] {
             #expect(calibrate.stdout.contains(option), "calibrate --help lacks \(option)")
         }

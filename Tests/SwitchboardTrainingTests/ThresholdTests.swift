@@ -40,6 +40,23 @@ private func close(_ x: Double?, _ y: Double, _ tolerance: Double = 1e-12) -> Bo
         #expect(close(c.metrics.unknownRecall, 1.0 / 3))        // only the 0.2 row abstained on
     }
 
+    @Test func unknownShareWeighsEachKindToTheGivenMix() throws {
+        // Score = (1 − s)/5 · correct + s/3 · unknown abstained on (5 other rows, 3 unknown).
+        // s = 0.5: 0.8 scores 0.2 + 0.5 = 0.7, above 0.6 and 0.5 (0.633) and 0.3 (0.567).
+        #expect(try ThresholdSelection.choose(example, objective: .accuracyAtUnknownShare(0.5)).threshold == 0.8)
+        // s = 0.1: 0.3 scores 0.72 + 0.033 = 0.753, above 0.6 (0.607) and 0.2 (0.72).
+        #expect(try ThresholdSelection.choose(example, objective: .accuracyAtUnknownShare(0.1)).threshold == 0.3)
+        // The file's own share (3 of 8) weighs every row 1/8: plain accuracy's choice.
+        let own = try ThresholdSelection.choose(example, objective: .accuracyAtUnknownShare(3.0 / 8))
+        #expect(own == (try ThresholdSelection.choose(example, objective: .accuracy)))
+        #expect(throws: ThresholdSelectionError.shareNeedsBothKinds(unknownRows: 3, otherRows: 0)) {
+            try ThresholdSelection.choose(example.filter(\.unknown), objective: .accuracyAtUnknownShare(0.5))
+        }
+        #expect(throws: ThresholdSelectionError.shareNeedsBothKinds(unknownRows: 0, otherRows: 5)) {
+            try ThresholdSelection.choose(example.filter { !$0.unknown }, objective: .accuracyAtUnknownShare(0.5))
+        }
+    }
+
     @Test func precisionObjectiveTakesTheLowestThresholdMeetingTheTarget() throws {
         // Precision is not monotone: 0.7 gives .667 but 0.6 gives .75, the lowest to reach .75.
         #expect(try ThresholdSelection.choose(example, objective: .precision(0.75)).threshold == 0.6)

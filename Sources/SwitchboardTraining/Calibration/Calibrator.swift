@@ -6,6 +6,12 @@ public enum ThresholdObjective: Sendable, Equatable {
     /// The most rows handled right over all rows: answered with the right label, or abstained
     /// on when the row has the unknown label (an abstention on an in-scope row is wrong).
     case accuracy
+    /// The most rows handled right, as `accuracy`, on traffic where this fraction of queries
+    /// (0 < share < 1) has the unknown label: each unknown-label row counts `share / U` and each
+    /// other row `(1 − share) / (n − U)`, for U unknown-label rows of n. A validation file seldom
+    /// holds unknown queries in the proportion the router will meet them (CLINC150's val.csv:
+    /// 100 of 3,100, its test.csv: 1,000 of 5,500), and plain accuracy weighs them by the file's.
+    case accuracyAtUnknownShare(Double)
     /// The lowest threshold whose answered rows are at least this fraction correct (an answered
     /// unknown-label row is incorrect).
     case precision(Double)
@@ -20,10 +26,14 @@ public enum ThresholdSelectionError: Error, Equatable, CustomStringConvertible {
     /// No candidate threshold answers rows with the target precision; `best` is the highest
     /// precision reached, at `threshold`.
     case precisionUnreachable(target: Double, best: Double, threshold: Float)
+    /// An unknown-label share was given, but the rows lack one of the two kinds it weighs.
+    case shareNeedsBothKinds(unknownRows: Int, otherRows: Int)
 
     public var description: String {
         switch self {
         case .noRows: "no validation rows to choose a threshold on"
+        case let .shareNeedsBothKinds(unknown, other):
+            "an unknown-label share needs validation rows with the unknown label and without it (got \(unknown) and \(other))"
         case let .precisionUnreachable(target, best, threshold):
             "no threshold reaches precision \(target) on the validation data (best: \(best) at threshold \(threshold))"
         }
@@ -59,6 +69,17 @@ public enum ThresholdSelection {
             for c in candidates {
                 let handled = c.correct + unknownTotal - c.unknownAnswered
                 if handled >= best { best = handled; chosen = c } // `>=`: later candidates are lower
+            }
+        case .accuracyAtUnknownShare(let share):
+            let other = rows.count - unknownTotal
+            guard unknownTotal > 0, other > 0 else {
+                throw ThresholdSelectionError.shareNeedsBothKinds(unknownRows: unknownTotal, otherRows: other)
+            }
+            let unknownWeight = share / Double(unknownTotal), otherWeight = (1 - share) / Double(other)
+            var best = -Double.infinity
+            for c in candidates {
+                let handled = otherWeight * Double(c.correct) + unknownWeight * Double(unknownTotal - c.unknownAnswered)
+                if handled >= best { best = handled; chosen = c }
             }
         case .precision(let target):
             // Tolerance 1e-12: 9 of 10 answered must count as precision 0.9 despite rounding.
