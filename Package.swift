@@ -70,5 +70,6 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["Switchboard"]),
         // Starts the built `switchboard serve` and talks HTTP to it over loopback.
         .testTarget(name: "ServeTests"),
+        .testTarget(name: "SwitchboardServeTests", dependencies: ["SwitchboardServe", "SwitchboardSupport"]),
     ]
 )

@@ -78,6 +78,7 @@ enum ClassifyAPI {
 
     /// `{"text": "..."}` → the text.
     static func text(from body: [UInt8]) throws(APIError) -> String {
+        if let text = TextScanner.text(body) { return text }
         if String(validating: body, as: UTF8.self) != nil, let text = FastJSON.text(body) { return text }
         let o = try object(body)
         guard let value = o["text"] else { throw .badRequest("missing \"text\"") }
