@@ -22,7 +22,9 @@ struct CalibrationOptions: ParsableArguments {
     var targetCoverage: Double?
 
     @Option(parsing: .unconditional, help: ArgumentHelp("""
-        Choose the threshold for the most queries handled right where this fraction of the traffic         has the unknown label (the validation rows of each kind are weighted to that mix; default:         the validation file's own mix).
+        Choose the threshold for the most queries handled right where this fraction of the traffic \
+        has the unknown label (the validation rows of each kind are weighted to that mix; default: \
+        the validation file's own mix).
         """, valueName: "s"))
     var unknownShare: Double?
 
