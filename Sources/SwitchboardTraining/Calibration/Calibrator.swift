@@ -65,22 +65,14 @@ public enum ThresholdSelection {
         var chosen: Candidate?
         switch objective {
         case .accuracy:
-            var best = -1
-            for c in candidates {
-                let handled = c.correct + unknownTotal - c.unknownAnswered
-                if handled >= best { best = handled; chosen = c } // `>=`: later candidates are lower
-            }
+            chosen = mostHandled(candidates, unknownTotal: unknownTotal, otherWeight: 1, unknownWeight: 1)
         case .accuracyAtUnknownShare(let share):
             let other = rows.count - unknownTotal
             guard unknownTotal > 0, other > 0 else {
                 throw ThresholdSelectionError.shareNeedsBothKinds(unknownRows: unknownTotal, otherRows: other)
             }
-            let unknownWeight = share / Double(unknownTotal), otherWeight = (1 - share) / Double(other)
-            var best = -Double.infinity
-            for c in candidates {
-                let handled = otherWeight * Double(c.correct) + unknownWeight * Double(unknownTotal - c.unknownAnswered)
-                if handled >= best { best = handled; chosen = c }
-            }
+            chosen = mostHandled(candidates, unknownTotal: unknownTotal, otherWeight: (1 - share) / Double(other),
+                                 unknownWeight: share / Double(unknownTotal))
         case .precision(let target):
             // Tolerance 1e-12: 9 of 10 answered must count as precision 0.9 despite rounding.
             chosen = candidates.last { $0.answered > 0 && Double($0.correct) / Double($0.answered) >= target - 1e-12 }
@@ -98,6 +90,19 @@ public enum ThresholdSelection {
         }
         let threshold = chosen!.threshold // `candidates` always holds at least the 0 threshold
         return ThresholdChoice(threshold: threshold, metrics: AbstentionMetrics(rows: rows, threshold: threshold))
+    }
+
+    /// The candidate with the most weighted rows handled right: `otherWeight` per right answer,
+    /// `unknownWeight` per unknown-label row abstained on (weights of 1 count rows exactly).
+    /// Ties go to the later, lower threshold.
+    static func mostHandled(_ candidates: [Candidate], unknownTotal: Int, otherWeight: Double,
+                            unknownWeight: Double) -> Candidate? {
+        var best = -Double.infinity, chosen: Candidate?
+        for c in candidates {
+            let handled = otherWeight * Double(c.correct) + unknownWeight * Double(unknownTotal - c.unknownAnswered)
+            if handled >= best { best = handled; chosen = c } // `>=`: later candidates are lower
+        }
+        return chosen
     }
 
     /// The running counts at one candidate threshold.
