@@ -64,7 +64,7 @@ enum TextScanner {
             i = skipSpace(b, i)
             guard i < b.count, b[i] == UInt8(ascii: ":") else { return nil }
             i = skipSpace(b, i + 1)
-            guard let text = string(b, &i) else { return nil }
+            guard let text = JSONStringLiteral.read(b, &i, unicodeEscapes: false) else { return nil }
             i = skipSpace(b, i)
             guard i < b.count, b[i] == UInt8(ascii: "}") else { return nil }
             return skipSpace(b, i + 1) == b.count ? text : nil
@@ -85,47 +85,5 @@ enum TextScanner {
         var i = i
         while i < b.count, b[i] == 0x20 || b[i] == 0x0A || b[i] == 0x0D || b[i] == 0x09 { i += 1 }
         return i
-    }
-
-    /// The JSON string starting at `i` (its opening quote), moving `i` past its closing quote;
-    /// nil for no string there, a `\u` escape, an unescaped control character or invalid UTF-8.
-    static func string(_ b: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> String? {
-        guard i < b.count, b[i] == UInt8(ascii: "\"") else { return nil }
-        let start = i + 1
-        var j = start
-        while j < b.count, b[j] != UInt8(ascii: "\""), b[j] != UInt8(ascii: "\\"), b[j] >= 0x20 { j += 1 }
-        guard j < b.count else { return nil }
-        if b[j] == UInt8(ascii: "\"") {
-            i = j + 1
-            return String(validating: UnsafeBufferPointer(rebasing: b[start ..< j]), as: UTF8.self)
-        }
-        guard b[j] == UInt8(ascii: "\\") else { return nil }  // a control character
-        var bytes = Array(b[start ..< j])
-        while j < b.count {
-            let c = b[j]
-            if c == UInt8(ascii: "\"") {
-                i = j + 1
-                return String(validating: bytes, as: UTF8.self)
-            }
-            guard c >= 0x20 else { return nil }
-            guard c == UInt8(ascii: "\\") else { bytes.append(c); j += 1; continue }
-            guard j + 1 < b.count, let unescaped = unescape(b[j + 1]) else { return nil }
-            bytes.append(unescaped)
-            j += 2
-        }
-        return nil
-    }
-
-    /// The byte a two-character escape stands for; nil for `\u` and invalid escapes.
-    static func unescape(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): c
-        case UInt8(ascii: "b"): 0x08
-        case UInt8(ascii: "f"): 0x0C
-        case UInt8(ascii: "n"): 0x0A
-        case UInt8(ascii: "r"): 0x0D
-        case UInt8(ascii: "t"): 0x09
-        default: nil
-        }
     }
 }

@@ -1,3 +1,5 @@
+import SwitchboardSupport
+
 /// A small JSON parser whose objects keep every member in file order as (key, value) pairs.
 ///
 /// Foundation's parsers hand objects back as dictionaries keyed by `String`, and Swift strings
@@ -123,48 +125,9 @@ enum OrderedJSON: Equatable {
             return .number(d)
         }
 
-        mutating func hex4() -> UInt32? {
-            guard b.count - p >= 4, let v = UInt32(String(decoding: b[p ..< p + 4], as: UTF8.self), radix: 16) else { return nil }
-            p += 4
-            return v
-        }
-
         /// A string literal starting at the opening quote; its bytes are kept as written
         /// (escapes decoded), so no normalization happens.
-        mutating func string() -> String? {
-            p += 1
-            var out: [UInt8] = []
-            while p < b.count {
-                let c = b[p]
-                p += 1
-                if c == UInt8(ascii: "\"") { return String(validating: out, as: UTF8.self) }
-                if c < 0x20 { return nil }
-                if c != UInt8(ascii: "\\") { out.append(c); continue }
-                guard p < b.count else { return nil }
-                let e = b[p]
-                p += 1
-                switch e {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
-                case UInt8(ascii: "b"): out.append(0x08)
-                case UInt8(ascii: "f"): out.append(0x0C)
-                case UInt8(ascii: "n"): out.append(0x0A)
-                case UInt8(ascii: "r"): out.append(0x0D)
-                case UInt8(ascii: "t"): out.append(0x09)
-                case UInt8(ascii: "u"):
-                    guard var scalar = hex4() else { return nil }
-                    if (0xD800 ..< 0xDC00).contains(scalar) {
-                        guard b.count - p >= 2, b[p] == UInt8(ascii: "\\"), b[p + 1] == UInt8(ascii: "u") else { return nil }
-                        p += 2
-                        guard let low = hex4(), (0xDC00 ..< 0xE000).contains(low) else { return nil }
-                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                    }
-                    guard let s = Unicode.Scalar(scalar) else { return nil }
-                    out.append(contentsOf: String(s).utf8)
-                default: return nil
-                }
-            }
-            return nil
-        }
+        mutating func string() -> String? { JSONStringLiteral.read(b, &p) }
     }
 }
 
