@@ -1,5 +1,6 @@
 import SwitchboardData
 import Switchboard
+import SwitchboardSupport
 
 /// Loads labeled CSV files for `train`, `evaluate`, `calibrate` and `report`: rows with empty
 /// text are left out and listed (for `train`, also rows with no features after normalization:
@@ -10,20 +11,35 @@ enum LabeledInput {
     static let listed = 20
 
     /// `paths` as one dataset, after reporting on stderr what was left out. With `features`,
-    /// rows whose text has no features under them count as empty.
+    /// rows whose text has no features under them count as empty; that test featurizes every
+    /// row, on `threads` threads.
     static func load(_ paths: [String], columns: ColumnOptions, skipBadRows: Bool = false,
-                     features: FeatureConfiguration? = nil) throws -> (dataset: LabeledDataset, skipped: Int) {
+                     features: FeatureConfiguration? = nil, threads: Int = 1) throws -> (dataset: LabeledDataset, skipped: Int) {
         let extractor = features.map(FeatureExtractor.init)
-        let scratch = FeatureScratch()
         let loaded = try LabeledDataset.load(paths: paths, textColumns: columns.texts, labelColumn: columns.label,
-                                             skipBadRows: skipBadRows) { text in
-            guard let extractor else { return true }
-            extractor.extract(text, idf: nil, into: scratch)
-            return scratch.featureCount > 0
+                                             skipBadRows: skipBadRows) { texts in
+            guard let extractor else { return [Bool](repeating: true, count: texts.count) }
+            return hasFeatures(texts, extractor: extractor, threads: threads)
         }
         report(loaded.emptyText, features == nil ? "with empty text" : "with empty text (no features after normalization)")
         report(loaded.badRows, "bad", details: true)
         return (loaded.dataset, loaded.emptyText.count + loaded.badRows.count)
+    }
+
+    /// Whether each text has at least one feature under `extractor`.
+    static func hasFeatures(_ texts: [String], extractor: FeatureExtractor, threads: Int) -> [Bool] {
+        var verdicts = [Bool](repeating: false, count: texts.count)
+        verdicts.withUnsafeMutableBufferPointer { out in
+            let shared = UncheckedSendable((texts, out))
+            ParallelFor.run(count: texts.count, threads: threads) { range in
+                let scratch = FeatureScratch()
+                for i in range {
+                    extractor.extract(shared.value.0[i], idf: nil, into: scratch)
+                    shared.value.1[i] = scratch.featureCount > 0
+                }
+            }
+        }
+        return verdicts
     }
 
     /// "switchboard: skipped 3 rows with empty text: a.csv:4, a.csv:9, b.csv:2".

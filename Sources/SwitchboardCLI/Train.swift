@@ -254,7 +254,7 @@ extension SwitchboardCommand {
             var parameters = hyperparameters.parameters(seed: seed, threads: threads.threads)
             if let warm { parameters.features = warm.parent.features }
             let (data, skipped) = try LabeledInput.load(trainingFiles, columns: columns, skipBadRows: onError == .skip,
-                                                         features: parameters.features)
+                                                         features: parameters.features, threads: parameters.threads)
             Self.warnAboutLabels(data)
             let held = validation.isEmpty ? nil
                 : try LabeledInput.load(validation, columns: columns, skipBadRows: onError == .skip).dataset

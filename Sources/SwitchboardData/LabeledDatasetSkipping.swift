@@ -16,37 +16,70 @@ extension LabeledDataset {
     /// `skipBadRows`, rows with a wrong field count or an empty label, reporting each by file
     /// and line. Without `skipBadRows` a bad row throws its `CSVError`. Malformed CSV, invalid
     /// UTF-8, a missing column and an empty file always throw.
+    ///
+    /// `hasContent` gets each file's non-empty texts at once, in file order, and returns one
+    /// verdict per text: a caller whose test is costly (featurizing every row) can spread it
+    /// over threads.
     public static func load(paths: [String], textColumns: [ColumnSelector] = [.name("text")],
                             labelColumn: ColumnSelector = .name("label"), skipBadRows: Bool,
-                            hasContent: (String) -> Bool = { _ in true }) throws -> LoadedDataset {
+                            hasContent: ([String]) -> [Bool] = { [Bool](repeating: true, count: $0.count) }) throws -> LoadedDataset {
         precondition(!textColumns.isEmpty, "at least one text column")
-        let labelIndex = textColumns.count
         var result = LoadedDataset(dataset: LabeledDataset(texts: [], labels: [], source: paths.joined(separator: ", ")),
                                    emptyText: [], badRows: [])
         for path in paths {
-            try CSVColumnReader.read(path: path, columns: textColumns + [labelColumn], raggedRow: { error in
-                guard skipBadRows else { throw error }
-                result.badRows.append(error)
-            }) { reader, record in
-                let label: String
-                do {
-                    label = try reader.field(record, column: labelIndex)
-                } catch let error as CSVError where skipBadRows {
-                    return result.badRows.append(error)
-                }
-                let text = (0..<textColumns.count).compactMap { reader.nonEmptyField(record, column: $0) }
-                    .joined(separator: textColumnSeparator)
-                guard !text.isEmpty, hasContent(text) else {
-                    return result.emptyText.append(CSVError(file: reader.file, line: record.line, message: "empty text"))
-                }
-                result.dataset.texts.append(text)
-                if reader.isPadded(record, column: textColumns.count) {
-                    result.dataset.paddedLabelLocations.append("\(reader.file):\(record.line)")
-                }
-                result.dataset.labels.append(label)
-                result.dataset.lines.append(record.line)
+            let file = try FileRows.read(path: path, textColumns: textColumns, labelColumn: labelColumn,
+                                         skipBadRows: skipBadRows, badRows: &result.badRows)
+            let verdicts = hasContent(file.rows.texts)
+            precondition(verdicts.count == file.rows.count, "one verdict per text")
+            var empty = file.emptyLines
+            for i in 0 ..< file.rows.count {
+                guard verdicts[i] else { empty.append(file.rows.lines[i]); continue }
+                result.dataset.texts.append(file.rows.texts[i])
+                result.dataset.labels.append(file.rows.labels[i])
+                result.dataset.lines.append(file.rows.lines[i])
+                if file.padded.contains(i) { result.dataset.paddedLabelLocations.append("\(file.name):\(file.rows.lines[i])") }
             }
+            result.emptyText += empty.sorted().map { CSVError(file: file.name, line: $0, message: "empty text") }
         }
         return result
+    }
+}
+
+/// One file's rows with a non-empty text, before the caller's content test.
+private struct FileRows {
+    /// The file's name as errors show it.
+    var name = ""
+    var rows = LabeledDataset(texts: [], labels: [])
+    /// Lines whose (joined) text is empty.
+    var emptyLines: [Int] = []
+    /// Indices into `rows` whose label had surrounding whitespace.
+    var padded: Set<Int> = []
+
+    static func read(path: String, textColumns: [ColumnSelector], labelColumn: ColumnSelector, skipBadRows: Bool,
+                     badRows: inout [CSVError]) throws -> FileRows {
+        let labelIndex = textColumns.count
+        var file = FileRows()
+        var bad: [CSVError] = []
+        try CSVColumnReader.read(path: path, columns: textColumns + [labelColumn], raggedRow: { error in
+            guard skipBadRows else { throw error }
+            bad.append(error)
+        }) { reader, record in
+            file.name = reader.file
+            let label: String
+            do {
+                label = try reader.field(record, column: labelIndex)
+            } catch let error as CSVError where skipBadRows {
+                return bad.append(error)
+            }
+            let text = (0..<textColumns.count).compactMap { reader.nonEmptyField(record, column: $0) }
+                .joined(separator: LabeledDataset.textColumnSeparator)
+            guard !text.isEmpty else { return file.emptyLines.append(record.line) }
+            if reader.isPadded(record, column: textColumns.count) { file.padded.insert(file.rows.count) }
+            file.rows.texts.append(text)
+            file.rows.labels.append(label)
+            file.rows.lines.append(record.line)
+        }
+        badRows += bad
+        return file
     }
 }

@@ -264,6 +264,26 @@ private func loadError(_ text: String) throws -> (error: CSVError?, path: String
     }
 }
 
+@Test func contentTestSeesEachFileOnceAndEmptyRowsStayInLineOrder() throws {
+    try withTempFile("text,label\na,x\n!!,x\n ,y\nb, z \n") { first in
+        try withTempFile("text,label\n??, w \nc,w\n") { second in
+            var batches: [[String]] = []
+            let loaded = try LabeledDataset.load(paths: [first, second], skipBadRows: false) { texts in
+                batches.append(texts)
+                return texts.map { $0.contains { $0.isLetter } }
+            }
+            #expect(batches == [["a", "!!", "b"], ["??", "c"]])
+            #expect(loaded.dataset.texts == ["a", "b", "c"])
+            #expect(loaded.dataset.labels == ["x", "z", "w"])
+            #expect(loaded.dataset.lines == [2, 5, 3])
+            // Empty text (line 4) and failed content (line 3) are listed together, in line order.
+            #expect(loaded.emptyText.map { "\($0.file):\($0.line)" } == ["\(first):3", "\(first):4", "\(second):2"])
+            // A padded label is reported for kept rows only.
+            #expect(loaded.dataset.paddedLabelLocations == ["\(first):5"])
+        }
+    }
+}
+
 // MARK: - Writing
 
 @Test func quoteOnlyWhenNeeded() {
