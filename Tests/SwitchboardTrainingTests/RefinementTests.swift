@@ -70,11 +70,27 @@ import Testing
         }
         let anchor = try #require(p.anchor)
         var atCentre = anchor.centre + [Float](repeating: 0, count: p.stride)
-        #expect(atCentre.withUnsafeBufferPointer { anchor.penalty($0.baseAddress!, count: anchor.centre.count) } == 0)
+        #expect(atCentre.withUnsafeBufferPointer { anchor.penalty($0.baseAddress!, count: anchor.centre.count, threads: 1) } == 0)
         atCentre[0] += 2 // column 0: λ 0.5 → 0.5/2 · 2² = 1
-        #expect(abs(atCentre.withUnsafeBufferPointer { anchor.penalty($0.baseAddress!, count: anchor.centre.count) } - 1) < 1e-9)
+        #expect(abs(atCentre.withUnsafeBufferPointer { anchor.penalty($0.baseAddress!, count: anchor.centre.count, threads: 1) } - 1) < 1e-9)
         let x = Self.point(p.count, seed: 12)
         Self.expectGradientMatchesFiniteDifferences(p, at: x)
+        // Blocks, not threads, order the penalty's sums.
+        let penalties = [1, 2, 3, 8].map { t in x.withUnsafeBufferPointer { anchor.penalty($0.baseAddress!, count: anchor.centre.count, threads: t) } }
+        #expect(Set(penalties).count == 1, "\(penalties)")
+    }
+
+    /// The blocked dot product: the same bits on any thread count, and the double-precision sum
+    /// within rounding.
+    @Test func blockedDotIsTheSameOnEveryThreadCount() {
+        let n = 3 * ParallelVector.block + 17
+        let a = Self.point(n, seed: 21), b = Self.point(n, seed: 22)
+        let dots = [1, 2, 3, 8].map { t in
+            a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { ParallelVector.dot(n, x.baseAddress!, $0.baseAddress!, threads: t) } }
+        }
+        #expect(Set(dots).count == 1, "\(dots)")
+        let exact = zip(a, b).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        #expect(abs(dots[0] - exact) <= 1e-9 * zip(a, b).reduce(0.0) { $0 + abs(Double($1.0) * Double($1.1)) })
     }
 
     @Test func objectiveIsCrossEntropyPlusPenalty() {

@@ -4,9 +4,8 @@ import CBLAS
 /// backtracking Armijo line search, over float vectors with BLAS for the long-vector work
 /// (`sdot` accumulated in double by `dsdot`, `saxpy`, `sscal`, `scopy`).
 ///
-/// Deterministic: every step is a fixed sequence of BLAS calls; dot products on whole vectors,
-/// element-wise work split over `threads` in fixed blocks (`ParallelVector`), which gives the
-/// same bits on any thread count.
+/// Deterministic: every step is a fixed sequence of BLAS calls, split over `threads` in fixed
+/// blocks (`ParallelVector`), which gives the same bits on any thread count.
 ///
 /// - Complexity: memory is `5 + 2 × history` vectors of the parameter length.
 final class LBFGS {
@@ -80,7 +79,7 @@ final class LBFGS {
     }
 
     private func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>) -> Double {
-        SerialBLAS.call { cblas_dsdot(Int32(count), a, 1, b, 1) }
+        ParallelVector.dot(count, a, b, threads: threads)
     }
 
     private func clear() {

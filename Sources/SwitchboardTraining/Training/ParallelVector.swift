@@ -1,15 +1,15 @@
 import CBLAS
 import SwitchboardSupport
 
-/// Element-wise BLAS level-1 work (`saxpy`, `scopy`, `sscal`) on long vectors, split over
-/// threads in fixed blocks.
+/// BLAS level-1 work (`saxpy`, `scopy`, `sscal`, `dsdot`) on long vectors, split over threads
+/// in fixed blocks.
 ///
 /// Every element gets the same bits as from one whole-vector call, whatever the thread count:
 /// blocks start at multiples of `block` elements, a multiple of every kernel's unroll, so the
 /// kernels meet the same element runs and only the vector's last elements take the scalar tail,
-/// as in one call. These routines use no buffer of the library's (unlike `sgemm`, see
-/// `SerialBLAS`), so blocks run concurrently. Dot products are not split: a split would change
-/// the order of their sums.
+/// as in one call. A dot product is the sum, in block order, of each block's `dsdot`: the
+/// blocks never depend on the thread count, so neither does the sum. These routines use no
+/// buffer of the library's (unlike `sgemm`, see `SerialBLAS`), so blocks run concurrently.
 ///
 /// - Complexity: O(n) work over `threads` threads.
 enum ParallelVector {
@@ -40,6 +40,20 @@ enum ParallelVector {
     static func zero(_ n: Int, _ x: UnsafeMutablePointer<Float>, threads: Int) {
         let xs = UncheckedSendable(x)
         blocks(n, threads: threads) { start, count in (xs.value + start).update(repeating: 0, count: count) }
+    }
+
+    /// `Σ x[i]·y[i]` over `n` elements, accumulated in double precision.
+    static func dot(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, threads: Int) -> Double {
+        let count = (n + block - 1) / block
+        var partial = [Double](repeating: 0, count: count)
+        partial.withUnsafeMutableBufferPointer { out in
+            let shared = UncheckedSendable((x, y, out))
+            blocks(n, threads: threads) { start, length in
+                let (x, y, out) = shared.value
+                out[start / block] = cblas_dsdot(Int32(length), x + start, 1, y + start, 1)
+            }
+        }
+        return partial.reduce(0, +)
     }
 
     /// Runs `body(start, count)` for each block of `0..<n`, the blocks spread over `threads`.

@@ -1,3 +1,5 @@
+import SwitchboardSupport
+
 /// The penalty of a warm start's refinement: `Σ λ_c/2 (w − w₀)²` over the weights, where `w₀`
 /// is the parent's weights (zero in the columns of new labels) and `λ_c` depends on the label
 /// column `c`. The parent's labels are held near what it learned from rows this run does not
@@ -18,27 +20,46 @@ struct RefinementAnchor {
         self.lambdas = lambdas
     }
 
-    /// The penalty at the first `count` parameters of `x`, summed in order in double precision.
-    func penalty(_ x: UnsafePointer<Float>, count: Int) -> Double {
-        let s = lambdas.count
-        var total = 0.0
+    /// Rows per block of the penalty's sums: blocks, not threads, fix the order of the sums.
+    static let blockRows = 1024
+
+    /// The penalty at the first `count` parameters of `x`: each row summed in double precision,
+    /// rows summed per block of `blockRows`, blocks summed in order (same bits on any thread count).
+    func penalty(_ x: UnsafePointer<Float>, count: Int, threads: Int) -> Double {
+        let s = lambdas.count, rows = count / s
+        let blocks = (rows + Self.blockRows - 1) / Self.blockRows
+        var partial = [Double](repeating: 0, count: blocks)
         centre.withUnsafeBufferPointer { c in
-            for row in Swift.stride(from: 0, to: count, by: s) {
-                var sum = 0.0
-                for j in 0 ..< s { let d = Double(x[row + j] - c[row + j]); sum += Double(lambdas[j]) * d * d }
-                total += sum
+        lambdas.withUnsafeBufferPointer { l in
+        partial.withUnsafeMutableBufferPointer { out in
+            let shared = UncheckedSendable((c, l, out, x))
+            ParallelFor.run(count: blocks, threads: threads) { range in
+                let (c, l, out, x) = shared.value
+                for b in range {
+                    var total = 0.0
+                    for row in b * Self.blockRows ..< min(rows, (b + 1) * Self.blockRows) {
+                        var sum = 0.0
+                        for j in 0 ..< s { let d = Double(x[row * s + j] - c[row * s + j]); sum += Double(l[j]) * d * d }
+                        total += sum
+                    }
+                    out[b] = total
+                }
             }
-        }
-        return 0.5 * total
+        }}}
+        return 0.5 * partial.reduce(0, +)
     }
 
-    /// Adds the penalty's gradient `λ_c (w − w₀)` to `g`.
-    func addGradient(_ x: UnsafePointer<Float>, into g: UnsafeMutablePointer<Float>, count: Int) {
+    /// Adds the penalty's gradient `λ_c (w − w₀)` to `g`, rows split over `threads`.
+    func addGradient(_ x: UnsafePointer<Float>, into g: UnsafeMutablePointer<Float>, count: Int, threads: Int) {
         let s = lambdas.count
         centre.withUnsafeBufferPointer { c in
         lambdas.withUnsafeBufferPointer { l in
-            for row in Swift.stride(from: 0, to: count, by: s) {
-                for j in 0 ..< s { g[row + j] += l[j] * (x[row + j] - c[row + j]) }
+            let shared = UncheckedSendable((c, l, x, g))
+            ParallelFor.run(count: count / s, threads: threads) { range in
+                let (c, l, x, g) = shared.value
+                for row in range {
+                    for j in 0 ..< s { g[row * s + j] += l[j] * (x[row * s + j] - c[row * s + j]) }
+                }
             }
         }}
     }

@@ -117,7 +117,7 @@ final class RefinementProblem {
         backward(into: g)
         let weightCount = sparseCount + denseCount
         if let anchor {
-            anchor.addGradient(x, into: g, count: weightCount)
+            anchor.addGradient(x, into: g, count: weightCount, threads: threads)
         } else {
             ParallelVector.axpy(weightCount, lambda, x, g, threads: threads)
         }
@@ -127,8 +127,8 @@ final class RefinementProblem {
     /// `λ/2 ‖W‖²` (or the anchor's penalty) in double precision.
     private func penalty(_ x: UnsafePointer<Float>) -> Double {
         let n = sparseCount + denseCount
-        if let anchor { return anchor.penalty(x, count: n) }
-        return 0.5 * Double(lambda) * SerialBLAS.call { cblas_dsdot(Int32(n), x, 1, x, 1) }
+        if let anchor { return anchor.penalty(x, count: n, threads: threads) }
+        return 0.5 * Double(lambda) * ParallelVector.dot(n, x, x, threads: threads)
     }
 
     /// Scores of every row: bias and sparse rows into `scores`, the dense block by one sgemm.
