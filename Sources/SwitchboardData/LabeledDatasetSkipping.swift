@@ -32,6 +32,14 @@ extension LabeledDataset {
             let verdicts = hasContent(file.rows.texts)
             precondition(verdicts.count == file.rows.count, "one verdict per text")
             var empty = file.emptyLines
+            if result.dataset.texts.isEmpty && !verdicts.contains(false) { // the usual case: keep the arrays whole
+                result.dataset.texts = file.rows.texts
+                result.dataset.labels = file.rows.labels
+                result.dataset.lines = file.rows.lines
+                result.dataset.paddedLabelLocations = file.padded.sorted().map { "\(file.name):\(file.rows.lines[$0])" }
+                result.emptyText += empty.map { CSVError(file: file.name, line: $0, message: "empty text") }
+                continue
+            }
             for i in 0 ..< file.rows.count {
                 guard verdicts[i] else { empty.append(file.rows.lines[i]); continue }
                 result.dataset.texts.append(file.rows.texts[i])

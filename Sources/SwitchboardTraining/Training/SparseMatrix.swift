@@ -45,8 +45,38 @@ public struct SparseMatrix: Sendable {
                 }
             }
         }
-        var all = parts[0]
-        for p in parts.dropFirst() { all.append(p) }
+        return joined(parts, threads: workers)
+    }
+
+    /// `parts` one after another, each part copied by its own thread: for a large set the join
+    /// is gigabytes of fresh pages, which one thread would fault in alone.
+    static func joined(_ parts: [SparseMatrix], threads: Int) -> SparseMatrix {
+        guard parts.count > 1 else { return parts.first ?? SparseMatrix() }
+        var starts = [0], rowStarts = [0]
+        for p in parts { starts.append(starts.last! + p.nonZeros); rowStarts.append(rowStarts.last! + p.rows) }
+        let offsets = starts, rowOffsets = rowStarts, nonZeros = starts.last!, rows = rowStarts.last!
+        func gather<T>(_ count: Int, _ copy: @escaping @Sendable (Int, UnsafeMutablePointer<T>) -> Void) -> [T] {
+            [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+                let out = UncheckedSendable(buffer.baseAddress)
+                ParallelFor.run(count: parts.count, threads: threads) { range in
+                    for w in range { if let base = out.value { copy(w, base) } }
+                }
+                initialized = count
+            }
+        }
+        let shared = UncheckedSendable(parts)
+        var all = SparseMatrix()
+        all.buckets = gather(nonZeros) { w, base in
+            shared.value[w].buckets.withUnsafeBufferPointer { (base + offsets[w]).initialize(from: $0.baseAddress!, count: $0.count) }
+        }
+        all.values = gather(nonZeros) { w, base in
+            shared.value[w].values.withUnsafeBufferPointer { (base + offsets[w]).initialize(from: $0.baseAddress!, count: $0.count) }
+        }
+        all.rowStart = gather(rows + 1) { w, base in
+            if w == 0 { base.initialize(to: 0) }
+            let starts = shared.value[w].rowStart, offset = offsets[w]
+            for r in 1 ..< starts.count { (base + rowOffsets[w] + r).initialize(to: starts[r] + offset) }
+        }
         return all
     }
 }
