@@ -37,15 +37,14 @@ extension LabeledDataset {
                 result.dataset.labels = file.rows.labels
                 result.dataset.lines = file.rows.lines
                 result.dataset.paddedLabelLocations = file.padded.sorted().map { "\(file.name):\(file.rows.lines[$0])" }
-                result.emptyText += empty.map { CSVError(file: file.name, line: $0, message: "empty text") }
-                continue
-            }
-            for i in 0 ..< file.rows.count {
-                guard verdicts[i] else { empty.append(file.rows.lines[i]); continue }
-                result.dataset.texts.append(file.rows.texts[i])
-                result.dataset.labels.append(file.rows.labels[i])
-                result.dataset.lines.append(file.rows.lines[i])
-                if file.padded.contains(i) { result.dataset.paddedLabelLocations.append("\(file.name):\(file.rows.lines[i])") }
+            } else {
+                for i in 0 ..< file.rows.count {
+                    guard verdicts[i] else { empty.append(file.rows.lines[i]); continue }
+                    result.dataset.texts.append(file.rows.texts[i])
+                    result.dataset.labels.append(file.rows.labels[i])
+                    result.dataset.lines.append(file.rows.lines[i])
+                    if file.padded.contains(i) { result.dataset.paddedLabelLocations.append("\(file.name):\(file.rows.lines[i])") }
+                }
             }
             result.emptyText += empty.sorted().map { CSVError(file: file.name, line: $0, message: "empty text") }
         }
