@@ -17,8 +17,12 @@ import Testing
         return m
     }
     let parts = [part(rows: 5), part(rows: 0), part(rows: 7), part(rows: 1)]
-    var appended = parts[0]
-    for p in parts.dropFirst() { appended.append(p) }
+    var appended = SparseMatrix()
+    for p in parts {
+        appended.rowStart += p.rowStart.dropFirst().map { $0 + appended.buckets.count }
+        appended.buckets += p.buckets
+        appended.values += p.values
+    }
     for threads in [1, 2, 3] {
         let joined = SparseMatrix.joined(parts, threads: threads)
         #expect(joined.rowStart == appended.rowStart && joined.buckets == appended.buckets && joined.values == appended.values)

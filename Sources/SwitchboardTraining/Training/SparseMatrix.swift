@@ -18,13 +18,6 @@ public struct SparseMatrix: Sendable {
         rowStart.append(buckets.count)
     }
 
-    mutating func append(_ other: SparseMatrix) {
-        let offset = buckets.count
-        buckets.append(contentsOf: other.buckets)
-        values.append(contentsOf: other.values)
-        rowStart.append(contentsOf: other.rowStart.dropFirst().map { $0 + offset })
-    }
-
     /// Counts features of every text (raw counts) on `threads` threads. Chunks are joined in
     /// index order, so the result does not depend on the thread count.
     static func counts(of texts: [String], extractor: FeatureExtractor, threads: Int) -> SparseMatrix {
@@ -52,30 +45,28 @@ public struct SparseMatrix: Sendable {
     /// is gigabytes of fresh pages, which one thread would fault in alone.
     static func joined(_ parts: [SparseMatrix], threads: Int) -> SparseMatrix {
         guard parts.count > 1 else { return parts.first ?? SparseMatrix() }
-        var starts = [0], rowStarts = [0]
-        for p in parts { starts.append(starts.last! + p.nonZeros); rowStarts.append(rowStarts.last! + p.rows) }
-        let offsets = starts, rowOffsets = rowStarts, nonZeros = starts.last!, rows = rowStarts.last!
-        func gather<T>(_ count: Int, _ copy: @escaping @Sendable (Int, UnsafeMutablePointer<T>) -> Void) -> [T] {
+        let nonZeroStart = parts.reduce(into: [0]) { $0.append($0.last! + $1.nonZeros) }
+        let rowOffset = parts.reduce(into: [0]) { $0.append($0.last! + $1.rows) }
+        let shared = UncheckedSendable(parts)
+        /// `count` elements, part `w` writing its own into the buffer.
+        func gather<T>(_ count: Int, _ copy: @escaping @Sendable (Int, UnsafeMutableBufferPointer<T>) -> Void) -> [T] {
             [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-                let out = UncheckedSendable(buffer.baseAddress)
+                let out = UncheckedSendable(buffer)
                 ParallelFor.run(count: parts.count, threads: threads) { range in
-                    for w in range { if let base = out.value { copy(w, base) } }
+                    for w in range { copy(w, out.value) }
                 }
                 initialized = count
             }
         }
-        let shared = UncheckedSendable(parts)
+        @Sendable func place<T>(_ elements: [T], at start: Int, in buffer: UnsafeMutableBufferPointer<T>) {
+            _ = UnsafeMutableBufferPointer(rebasing: buffer[start ..< start + elements.count]).initialize(fromContentsOf: elements)
+        }
         var all = SparseMatrix()
-        all.buckets = gather(nonZeros) { w, base in
-            shared.value[w].buckets.withUnsafeBufferPointer { (base + offsets[w]).initialize(from: $0.baseAddress!, count: $0.count) }
-        }
-        all.values = gather(nonZeros) { w, base in
-            shared.value[w].values.withUnsafeBufferPointer { (base + offsets[w]).initialize(from: $0.baseAddress!, count: $0.count) }
-        }
-        all.rowStart = gather(rows + 1) { w, base in
-            if w == 0 { base.initialize(to: 0) }
-            let starts = shared.value[w].rowStart, offset = offsets[w]
-            for r in 1 ..< starts.count { (base + rowOffsets[w] + r).initialize(to: starts[r] + offset) }
+        all.buckets = gather(nonZeroStart.last!) { w, out in place(shared.value[w].buckets, at: nonZeroStart[w], in: out) }
+        all.values = gather(nonZeroStart.last!) { w, out in place(shared.value[w].values, at: nonZeroStart[w], in: out) }
+        all.rowStart = gather(rowOffset.last! + 1) { w, out in
+            if w == 0 { out[0] = 0 }
+            place(shared.value[w].rowStart.dropFirst().map { $0 + nonZeroStart[w] }, at: rowOffset[w] + 1, in: out)
         }
         return all
     }
