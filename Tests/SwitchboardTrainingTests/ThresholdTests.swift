@@ -29,15 +29,28 @@ private func close(_ x: Double?, _ y: Double, _ tolerance: Double = 1e-12) -> Bo
 }
 
 @Suite struct ThresholdTests {
-    @Test func accuracyObjectivePrefersTheLowestBestThreshold() throws {
-        // "handled" peaks at 5 for t = 0.8, 0.6, 0.5 and 0.3; ties go to the lowest: 0.3.
+    @Test func accuracyObjectiveTakesTheMedianOfTheTiedThresholds() throws {
+        // "handled" peaks at 5 for t = 0.8, 0.6, 0.5 and 0.3; ties go to the lower middle: 0.5.
         let c = try ThresholdSelection.choose(example, objective: .accuracy)
-        #expect(c.threshold == 0.3)
+        #expect(c.threshold == 0.5)
         #expect(close(c.metrics.accuracy, 5.0 / 8))
-        #expect(close(c.metrics.coverage, 7.0 / 8))
-        #expect(close(c.metrics.answeredAccuracy, 4.0 / 7))
-        #expect(close(c.metrics.inScopeAccuracy, 4.0 / 5))      // r5 answered wrongly
-        #expect(close(c.metrics.unknownRecall, 1.0 / 3))        // only the 0.2 row abstained on
+        #expect(close(c.metrics.coverage, 5.0 / 8))
+        #expect(close(c.metrics.answeredAccuracy, 3.0 / 5))
+        #expect(close(c.metrics.inScopeAccuracy, 3.0 / 5))      // r5 answered wrongly, r7 abstained on
+        #expect(close(c.metrics.unknownRecall, 2.0 / 3))        // the 0.4 and 0.2 rows abstained on
+        // Three tied candidates: the middle one.
+        let three = Array(example.prefix(6)) // t = 0.8, 0.6 and 0.5 tie at 4 handled
+        #expect(try ThresholdSelection.choose(three, objective: .accuracy).threshold == 0.6)
+    }
+
+    @Test func withoutUnknownRowsTiesGoToTheLowestThreshold() throws {
+        // Only in-scope rows, the three least confident answered wrongly: abstaining on them
+        // neither gains nor loses, so 0.9, 0.5, 0.4, 0.3 and 0 all handle 1 row. Nothing argues
+        // for abstaining: 0, answer everything.
+        let rows = [(0.9, true), (0.5, false), (0.4, false), (0.3, false)].map {
+            AbstentionRow(confidence: Float($0.0), correct: $0.1, unknown: false)
+        }
+        #expect(try ThresholdSelection.choose(rows, objective: .accuracy).threshold == 0)
     }
 
     @Test func unknownShareWeighsEachKindToTheGivenMix() throws {
@@ -83,11 +96,11 @@ private func close(_ x: Double?, _ y: Double, _ tolerance: Double = 1e-12) -> Bo
 
     @Test func tiedConfidencesMoveTogether() throws {
         // Two rows at 0.5 (one right, one unknown) and a right row at 0.9: candidates 0.9, 0.5, 0.
-        // handled: t=0.9 → 1 + 1 = 2; t=0.5 → 2 + 0 = 2 → tie, lower wins: 0.5 (0 equals 0.5 too → 0).
+        // handled: t=0.9 → 1 + 1 = 2; t=0.5 → 2 + 0 = 2; t=0 → 2: three tie, the middle one is 0.5.
         let rows = [AbstentionRow(confidence: 0.9, correct: true, unknown: false),
                     AbstentionRow(confidence: 0.5, correct: true, unknown: false),
                     AbstentionRow(confidence: 0.5, correct: false, unknown: true)]
-        #expect(try ThresholdSelection.choose(rows, objective: .accuracy).threshold == 0)
+        #expect(try ThresholdSelection.choose(rows, objective: .accuracy).threshold == 0.5)
         #expect(try ThresholdSelection.choose(rows, objective: .coverage(0.5)).threshold == 0.5)
     }
 

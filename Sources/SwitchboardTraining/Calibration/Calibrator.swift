@@ -54,7 +54,8 @@ public enum ThresholdSelection {
     ///
     /// Candidates are 0 and the distinct confidences of the answerable rows; threshold t answers
     /// the rows with confidence ≥ t. One sort, then one sweep from the highest candidate down,
-    /// so O(n log n). Ties between candidates go to the lower threshold (answer more). A
+    /// so O(n log n). For the accuracy objectives, candidates that tie go to their median
+    /// threshold when `rows` hold unknown-label rows, else to the lowest. A
     /// coverage no candidate reaches (rows without features are never answered) gives 0.
     /// Throws `ThresholdSelectionError`.
     public static func choose(_ rows: [AbstentionRow], objective: ThresholdObjective) throws -> ThresholdChoice {
@@ -94,15 +95,22 @@ public enum ThresholdSelection {
 
     /// The candidate with the most weighted rows handled right: `otherWeight` per right answer,
     /// `unknownWeight` per unknown-label row abstained on (weights of 1 count rows exactly).
-    /// Ties go to the later, lower threshold.
+    ///
+    /// Ties go to the median of the tied thresholds (the lower middle one of an even count).
+    /// Abstaining on a wrongly answered in-scope row neither gains nor loses, so the count is
+    /// flat across wide stretches of thresholds and several candidates often tie; the middle of
+    /// them is the choice least tied to any one validation row. Without unknown-label rows nothing
+    /// on validation argues for abstaining, and ties go to the lowest threshold (answer more).
     static func mostHandled(_ candidates: [Candidate], unknownTotal: Int, otherWeight: Double,
                             unknownWeight: Double) -> Candidate? {
-        var best = -Double.infinity, chosen: Candidate?
-        for c in candidates {
-            let handled = otherWeight * Double(c.correct) + unknownWeight * Double(unknownTotal - c.unknownAnswered)
-            if handled >= best { best = handled; chosen = c } // `>=`: later candidates are lower
+        func handled(_ c: Candidate) -> Double {
+            otherWeight * Double(c.correct) + unknownWeight * Double(unknownTotal - c.unknownAnswered)
         }
-        return chosen
+        guard let best = candidates.map(handled).max() else { return nil }
+        // Relative tolerance: weighted sums of the same rows may differ in the last bits.
+        let tied = candidates.filter { handled($0) >= best - 1e-12 * Swift.max(1, abs(best)) }
+        // `candidates` run from the highest threshold down, so `tied` does too.
+        return unknownTotal > 0 ? tied[tied.count / 2] : tied[tied.count - 1]
     }
 
     /// The running counts at one candidate threshold.
