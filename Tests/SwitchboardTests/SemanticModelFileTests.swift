@@ -152,6 +152,14 @@ import Testing
         #expect(T.error { _ = try ModelFile.decode(badScale) }?.description.contains("scale") == true)
         let emptyToken = T.patched(bytes) { T.put(UInt32(0), at: vocabularyStart, in: &$0) }
         #expect(T.kind(T.error { _ = try ModelFile.decode(emptyToken) }) == "inconsistent")
+        // Token 0 is "<unk>" (5 bytes). A bad first byte decodes to U+FFFD and changes the byte
+        // count; a truncated 4-byte sequence decodes to one U+FFFD, as long as the bytes it replaces.
+        for bad: [UInt8] in [[0xFF], [0xF0, 0x9F, 0x98]] {
+            let patched = T.patched(bytes) { $0.replaceSubrange(vocabularyStart + 4 ..< vocabularyStart + 4 + bad.count, with: bad) }
+            let error = T.error { _ = try ModelFile.decode(patched) }
+            #expect(T.kind(error) == "inconsistent")
+            #expect(error?.description.contains("token 0 is not valid UTF-8") == true, "\(bad): \(String(describing: error))")
+        }
     }
 
     static func sectionOffset(_ bytes: [UInt8], _ section: Layout.Section) -> Int? {

@@ -169,8 +169,11 @@ extension ModelFile {
             // `String(decoding:)` (the fast validating decoder) repairs bad bytes with U+FFFD;
             // the token is valid exactly when decoding kept its bytes.
             guard let raw = try? reader.slice(at: p + 4, size: length) else { throw bad("token \(index) runs past the file") }
-            let token = String(decoding: raw, as: UTF8.self)
-            guard token.utf8.elementsEqual(raw) else { throw bad("token \(index) is not valid UTF-8") }
+            var token = String(decoding: raw, as: UTF8.self)
+            // Compared as two byte buffers: the generic `utf8.elementsEqual` took 2 ms of a load.
+            guard token.utf8.count == raw.count, token.withUTF8({ UnsafeRawBufferPointer($0).elementsEqual(raw) }) else {
+                throw bad("token \(index) is not valid UTF-8")
+            }
             tokens.append(token)
             p += 4 + length
         }
