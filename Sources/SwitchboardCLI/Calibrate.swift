@@ -114,7 +114,8 @@ extension SwitchboardCommand {
             That accuracy weighs unknown-label rows by their share of the files; when the traffic \
             will hold another share of them (a validation file seldom has them in the right \
             proportion), --unknown-share S weights each kind so that unknown-label rows count for S \
-            of the total.
+            of the total. Thresholds that tie on that accuracy give way to the median of them \
+            (with no unknown-label rows, to the lowest: answer as much as possible).
 
             Warnings on stderr (JSON "warnings") say when the data is too small or too easy to \
             trust the fit, and what to do.
