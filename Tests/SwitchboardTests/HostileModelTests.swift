@@ -160,4 +160,33 @@ import Glibc
             }
         }
     }
+
+    /// A model whose IDF gives the character n-grams no weight (0, NaN, or values whose squares
+    /// vanish) used to leave their family tag on the bucket, and prediction read rows gigabytes
+    /// past the weights (found by the model fuzzer). Every such model must answer in range.
+    @Test(arguments: [Float(0), .nan, 1e-30, -0.0])
+    func characterNGramsWithoutWeightStillPredictInRange(charIDF: Float) throws {
+        var contents = T.sample()
+        contents.idf = [Float](repeating: charIDF, count: contents.features.bucketCount)
+        let classifier = try Classifier(contents: contents)
+        let scratch = FeatureScratch()
+        for text in ["set an alarm", "play music", "café ☕", "?!", ""] {
+            let label = classifier.predict(text, scratch: scratch).labelIndex
+            #expect((-1 ..< contents.labels.count).contains(label), "\(text): \(label)")
+        }
+    }
+
+    /// `weigh` clears the family tag on every path, also when the character n-grams weigh nothing.
+    @Test func weighingClearsEveryFamilyTag() {
+        let tag = FeatureExtractor.charFamilyTag
+        for (charIDF, wordIDF) in [(Float(0), Float(1)), (.nan, 1), (0, 0), (1, 1)] {
+            var buckets: [UInt32] = [3, 5 | tag, 7 | tag]
+            var values: [Float] = [2, 1, 1]
+            let idf = [Float](repeating: charIDF, count: 8).enumerated().map { $0.offset == 3 ? wordIDF : $0.element }
+            idf.withUnsafeBufferPointer { idf in
+                FeatureExtractor.weigh(values: &values, buckets: &buckets, count: 3, sublinearTF: true, idf: idf)
+            }
+            #expect(buckets == [3, 5, 7], "char IDF \(charIDF), word IDF \(wordIDF)")
+        }
+    }
 }

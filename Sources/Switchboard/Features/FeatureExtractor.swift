@@ -86,9 +86,14 @@ public struct FeatureExtractor: Sendable {
             if key & charFamilyTag == 0 { words += v * v } else { chars += v * v }
         }
         guard chars > 0 else {
-            guard words > 0 else { return }
-            let scale = 1 / words.squareRoot()
-            for i in 0..<n { values[i] *= scale }
+            // No character weight: none were counted, or (in a corrupt model) their IDF is 0,
+            // NaN or so small that the squares vanish. The tags are cleared all the same: a
+            // tagged key is not a bucket, and a kernel would read far outside the weights.
+            let scale: Float = words > 0 ? 1 / words.squareRoot() : 1
+            for i in 0..<n {
+                values[i] *= scale
+                buckets[i] &= ~charFamilyTag
+            }
             return
         }
         // Both families present: each gets length 1/√2, so the row has length 1.
