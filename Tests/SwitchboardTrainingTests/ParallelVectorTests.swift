@@ -6,7 +6,8 @@ import SwitchboardSupport
 import Testing
 
 /// The refinement's parallel pieces: block-split level-1 BLAS gives the bits of one
-/// whole-vector call, and `ParallelFor.overlapping` runs its serial part once and every index once.
+/// whole-vector call, `ParallelFor.overlapping` runs its serial part once and every index once,
+/// and `ParallelFor.dynamic` runs every index once.
 @Suite struct ParallelVectorTests {
     static func vector(_ n: Int, seed: UInt64) -> [Float] {
         var rng = SplitMix64(seed: seed)
@@ -53,5 +54,26 @@ import Testing
             Issue.record("no index to run")
         }
         #expect(firsts.withLock { $0 } == 2)
+    }
+
+    /// Every index once, in blocks of `chunk` (the last one shorter), on any thread count; one
+    /// thread gets a single call over everything, in order.
+    @Test(arguments: [1, 2, 3, 8])
+    func dynamicBlocksCoverEveryIndexOnce(threads: Int) {
+        for (count, chunk) in [(1000, 64), (4, 1), (5, 7), (0, 3)] {
+            let hits = Mutex([Int](repeating: 0, count: count))
+            let calls = Mutex([Range<Int>]())
+            ParallelFor.dynamic(count: count, chunk: chunk, threads: threads) { range in
+                hits.withLock { for i in range { $0[i] += 1 } }
+                calls.withLock { $0.append(range) }
+            }
+            #expect(hits.withLock { $0.allSatisfy { $0 == 1 } }, "count \(count), chunk \(chunk)")
+            let ranges = calls.withLock { $0 }
+            if threads == 1 || count <= chunk {
+                #expect(ranges == (count > 0 ? [0 ..< count] : []), "count \(count), chunk \(chunk)")
+            } else {
+                #expect(ranges.allSatisfy { $0.lowerBound % chunk == 0 && ($0.count == chunk || $0.upperBound == count) })
+            }
+        }
     }
 }

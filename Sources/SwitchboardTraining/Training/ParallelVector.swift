@@ -59,7 +59,7 @@ enum ParallelVector {
     /// Runs `body(start, count)` for each block of `0..<n`, the blocks spread over `threads`.
     private static func blocks(_ n: Int, threads: Int, _ body: @Sendable (Int, Int) -> Void) {
         let count = (n + block - 1) / block
-        ParallelFor.run(count: count, threads: threads) { range in
+        ParallelFor.dynamic(count: count, chunk: 1, threads: threads) { range in
             for b in range { body(b * block, min(block, n - b * block)) }
         }
     }

@@ -181,7 +181,7 @@ final class RefinementProblem {
         labels.withUnsafeBufferPointer { y in
         rowWeights.withUnsafeBufferPointer { w in
             let view = UncheckedSendable((y, w))
-            ParallelFor.run(count: n, threads: threads) { range in
+            ParallelFor.dynamic(count: n, chunk: Self.rowChunk, threads: threads) { range in
                 let (y, w) = view.value
                 for i in range {
                     let row = out.value + i * s, label = Int(y[i])

@@ -124,7 +124,7 @@ extension SGDSolver {
             let view = UncheckedSendable((data, order, self, workspaces))
             rounds.forEach(step: &step, { roundStart, first in
                 let scale = weightScale
-                ParallelFor.run(count: plan.shards, threads: threads) { shards in
+                ParallelFor.dynamic(count: plan.shards, chunk: 1, threads: threads) { shards in
                     let (data, order, solver, workspaces) = view.value
                     for s in shards {
                         let w = workspaces[s]

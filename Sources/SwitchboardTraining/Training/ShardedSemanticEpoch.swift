@@ -73,7 +73,7 @@ extension SemanticSolver {
             rounds.forEach(step: &step, { roundStart, first in
                 let scale = s.weightScale
                 for shard in shards { shard.dense.update(from: dense, count: denseCount) }
-                ParallelFor.run(count: plan.shards, threads: threads) { range in
+                ParallelFor.dynamic(count: plan.shards, chunk: 1, threads: threads) { range in
                     let (data, order, pooled, solver, shards) = view.value
                     for i in range {
                         shards[i].run(rounds.positions(roundStart: roundStart, shard: i), order: order, data: data,
