@@ -55,19 +55,6 @@ extension ParallelFor {
     /// thread computes a block varies from run to run; callers compute each index on its own
     /// (no sums across blocks), so results never depend on it. One thread: one call, in order.
     package static func dynamic(count: Int, chunk: Int, threads: Int, _ body: @Sendable (Range<Int>) -> Void) {
-        let blocks = (count + max(chunk, 1) - 1) / max(chunk, 1)
-        let workers = min(threads, blocks)
-        guard workers > 1 else {
-            if count > 0 { body(0 ..< count) }
-            return
-        }
-        let next = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while true {
-                let b = next.add(1, ordering: .relaxed).oldValue
-                guard b < blocks else { return }
-                body(b * chunk ..< min(count, (b + 1) * chunk))
-            }
-        }
+        overlapping(count: count, chunk: chunk, threads: threads, first: {}, body)
     }
 }
