@@ -160,7 +160,9 @@ def features(train, test, pooled, ngrams, blocks):
     for name, alpha in blocks:
         tr.append(sp.csr_matrix(alpha * pooled[name][0]))
         te.append(sp.csr_matrix(alpha * pooled[name][1]))
-    return normalize(sp.hstack(tr).tocsr()), normalize(sp.hstack(te).tocsr())
+    xtr, xte = normalize(sp.hstack(tr).tocsr()), normalize(sp.hstack(te).tocsr())
+    # A table alone is dense: so is its input (lbfgs stops elsewhere on a sparse copy of it).
+    return (xtr, xte) if ngrams else (xtr.toarray(), xte.toarray())
 
 
 def predictions(tables, train, ytrain, test):
