@@ -58,3 +58,26 @@ extension ParallelFor {
         overlapping(count: count, chunk: chunk, threads: threads, first: {}, body)
     }
 }
+
+extension ParallelFor {
+    /// Runs two independent pieces of work at the same time and returns both results
+    /// (one after the other when the machine has one core).
+    package static func both<A, B>(_ first: () -> A, _ second: () -> B) -> (A, B) {
+        var a: A? = nil
+        var b: B? = nil
+        withoutActuallyEscaping(first) { first in
+            withoutActuallyEscaping(second) { second in
+                withUnsafeMutablePointer(to: &a) { pa in
+                    withUnsafeMutablePointer(to: &b) { pb in
+                        let shared = UncheckedSendable((first, second, pa, pb))
+                        DispatchQueue.concurrentPerform(iterations: 2) { i in
+                            let (first, second, pa, pb) = shared.value
+                            if i == 0 { pa.pointee = first() } else { pb.pointee = second() }
+                        }
+                    }
+                }
+            }
+        }
+        return (a!, b!)
+    }
+}

@@ -7,7 +7,7 @@ import Testing
 
 /// The refinement's parallel pieces: block-split level-1 BLAS gives the bits of one
 /// whole-vector call, `ParallelFor.overlapping` runs its serial part once and every index once,
-/// and `ParallelFor.dynamic` runs every index once.
+/// `ParallelFor.dynamic` runs every index once, and `ParallelFor.both` runs both pieces.
 @Suite struct ParallelVectorTests {
     static func vector(_ n: Int, seed: UInt64) -> [Float] {
         var rng = SplitMix64(seed: seed)
@@ -54,6 +54,25 @@ import Testing
             Issue.record("no index to run")
         }
         #expect(firsts.withLock { $0 } == 2)
+    }
+
+    /// Both pieces run once each, and each result comes back in its own place, also when
+    /// they finish in either order (the first sleeps, then the second).
+    @Test func bothRunsEachPieceOnceAndReturnsItsResult() {
+        let runs = Mutex([0, 0])
+        for firstSleeps in [true, false] {
+            let (number, text) = ParallelFor.both({ () -> Int in
+                if firstSleeps { usleep(20_000) }
+                runs.withLock { $0[0] += 1 }
+                return 42
+            }, { () -> String in
+                if !firstSleeps { usleep(20_000) }
+                runs.withLock { $0[1] += 1 }
+                return "second"
+            })
+            #expect(number == 42 && text == "second")
+        }
+        #expect(runs.withLock { $0 } == [2, 2])
     }
 
     /// Every index once, in blocks of `chunk` (the last one shorter), on any thread count; one

@@ -1,30 +1,48 @@
+import SwitchboardSupport
+
 extension ModelFile {
     /// Validates a whole model file held in `bytes` and extracts its values.
     ///
-    /// Checks, in order: magic, version (1, 2 or 4), minimum size, the header's file length, the checksum,
-    /// then every header value, section offset and length against the file size (with
-    /// overflow-reporting arithmetic) before anything sized by the header is allocated, and
-    /// finally the labels and metadata text. Never traps on any input.
+    /// Checks magic, version (1, 2 or 4), minimum size and the header's file length. Then, at the
+    /// same time, the checksum, and every header value, section offset and length against the
+    /// file size (with overflow-reporting arithmetic) before anything sized by the header is
+    /// allocated, then the labels, metadata text and semantic block. A checksum mismatch is the
+    /// error reported when there are several. Never traps on any input.
     static func parse(_ bytes: UnsafeRawBufferPointer, path: String) throws(ModelFileError) -> ParsedModel {
         var parser = ModelFileParser(bytes: bytes, path: path)
         try parser.checkEnvelope()
-        let (features, flags) = try parser.header()
-        let sections = try parser.sectionTable(features: features, flags: flags)
+        // The checksum (one pass over every byte) and the rest of the checks read the file
+        // independently, and every check guards its own reads, so on two cores they overlap.
+        // A mismatch still wins over any other error, as if it had been checked first.
+        let checker = UncheckedSendable(parser)
+        let (matches, parsed) = ParallelFor.both({ checker.value.checksumMatches() },
+                                                 { Result { () throws(ModelFileError) in try checker.value.contents() } })
+        guard matches else { throw .checksumMismatch(path: path) }
+        return try parsed.get()
+    }
+}
+
+extension ModelFileParser {
+    /// Everything after the envelope: the header, the section table, the labels, the metadata
+    /// and the semantic block, each validated before the next relies on it.
+    func contents() throws(ModelFileError) -> ParsedModel {
+        let (features, flags) = try header()
+        let sections = try sectionTable(features: features, flags: flags)
         guard let labelsRange = sections[.labels], let metadataRange = sections[.metadata],
               let biasRange = sections[.bias], let weightsRange = sections[.weights] else {
-            throw parser.inconsistent("missing section") // unreachable: every required section was stored
+            throw inconsistent("missing section") // unreachable: every required section was stored
         }
-        let (labelCount, stride) = try parser.counts(labelsSection: labelsRange)
-        try parser.checkSizes(sections, features: features, labelCount: labelCount, stride: stride, int8: flags.int8)
-        let labels = try parser.labels(in: labelsRange, count: labelCount)
+        let (labelCount, stride) = try counts(labelsSection: labelsRange)
+        try checkSizes(sections, features: features, labelCount: labelCount, stride: stride, int8: flags.int8)
+        let names = try labels(in: labelsRange, count: labelCount)
         guard let metadata = String(validating: UnsafeRawBufferPointer(rebasing: bytes[metadataRange]), as: UTF8.self) else {
-            throw parser.inconsistent("metadata is not valid UTF-8")
+            throw inconsistent("metadata is not valid UTF-8")
         }
-        let semantic = try parser.semantic(sections, hasBlock: flags.semantic, rowStride: stride)
-        return ParsedModel(labels: labels, features: features, rowStride: stride, metadata: metadata,
-                           formatVersion: parser.version, headerSize: parser.headerSize, labelsSection: labelsRange,
+        let block = try semantic(sections, hasBlock: flags.semantic, rowStride: stride)
+        return ParsedModel(labels: names, features: features, rowStride: stride, metadata: metadata,
+                           formatVersion: version, headerSize: headerSize, labelsSection: labelsRange,
                            metadataSection: metadataRange, idf: sections[.idf], bias: biasRange, weights: weightsRange,
-                           scales: sections[.scales], semantic: semantic)
+                           scales: sections[.scales], semantic: block)
     }
 }
 
@@ -50,7 +68,7 @@ private struct ModelFileParser {
         do { return try reader.load(type, at: position) } catch { throw inconsistent("header field at byte \(position) is outside the file") }
     }
 
-    /// Magic, version, size, the header's file length and the checksum.
+    /// Magic, version, size and the header's file length (the checksum is `checksumMatches`).
     mutating func checkEnvelope() throws(ModelFileError) {
         let size = bytes.count
         guard size >= ModelFile.magic.count, ModelFile.magic.indices.allSatisfy({ bytes[$0] == ModelFile.magic[$0] }) else {
@@ -72,10 +90,13 @@ private struct ModelFileParser {
             throw .truncated(path: path, expected: Int(clamping: claimedLength ?? 0), actual: size)
         }
         checksumOffset = size - L.checksumSize
-        let storedChecksum = try field(UInt64.self, checksumOffset)
-        guard XXH64.hash(UnsafeRawBufferPointer(rebasing: bytes[0 ..< checksumOffset])) == storedChecksum else {
-            throw .checksumMismatch(path: path)
-        }
+    }
+
+    /// Whether the XXH64 of every byte before the checksum equals the stored one (after
+    /// `checkEnvelope`, which places the checksum inside the file).
+    func checksumMatches() -> Bool {
+        guard let stored = try? reader.load(UInt64.self, at: checksumOffset) else { return false }
+        return XXH64.hash(UnsafeRawBufferPointer(rebasing: bytes[0 ..< checksumOffset])) == stored
     }
 
     /// The fixed header fields: header length, flags, reserved bytes and the feature configuration.
