@@ -60,24 +60,20 @@ extension ParallelFor {
 }
 
 extension ParallelFor {
-    /// Runs two independent pieces of work at the same time and returns both results
-    /// (one after the other when the machine has one core).
+    /// Runs two independent pieces of work at the same time (`overlapping` with one block) and
+    /// returns both results; on one core, one after the other.
     package static func both<A, B>(_ first: () -> A, _ second: () -> B) -> (A, B) {
         var a: A? = nil
         var b: B? = nil
         withoutActuallyEscaping(first) { first in
-            withoutActuallyEscaping(second) { second in
-                withUnsafeMutablePointer(to: &a) { pa in
-                    withUnsafeMutablePointer(to: &b) { pb in
-                        let shared = UncheckedSendable((first, second, pa, pb))
-                        DispatchQueue.concurrentPerform(iterations: 2) { i in
-                            let (first, second, pa, pb) = shared.value
-                            if i == 0 { pa.pointee = first() } else { pb.pointee = second() }
-                        }
-                    }
-                }
+        withoutActuallyEscaping(second) { second in
+        withUnsafeMutablePointer(to: &a) { pa in
+        withUnsafeMutablePointer(to: &b) { pb in
+            let shared = UncheckedSendable((first, second, pa, pb))
+            overlapping(count: 1, chunk: 1, threads: 2, first: { shared.value.2.pointee = shared.value.0() }) { _ in
+                shared.value.3.pointee = shared.value.1()
             }
-        }
+        }}}}
         return (a!, b!)
     }
 }
