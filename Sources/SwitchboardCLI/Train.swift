@@ -65,10 +65,10 @@ struct HyperparameterOptions: ParsableArguments {
     @Flag(name: .customLong("idf"), inversion: .prefixedNo, help: "Multiply features by inverse document frequency (default: \(defaults.features.useIDF ? "on" : "off")).")
     var idf: Bool?
 
-    @Option(name: .customLong("refine-iterations"), help: ArgumentHelp("L-BFGS steps on the full-batch objective after SGD; 0 disables (default: \(defaults.refineIterations); skipped above \(Trainer.refinementRowLimit) rows; with --init the parent's labels are pulled toward the parent's weights).", valueName: "n"))
+    @Option(name: .customLong("refine-iterations"), help: ArgumentHelp("L-BFGS steps on the full-batch objective after SGD; 0 disables. Skipped above \(Trainer.refinementRowLimit) rows; with --init the parent's labels are pulled toward the parent's weights.", valueName: "n"))
     var refineIterations = defaults.refineIterations
 
-    @Option(name: .customLong("refine-c"), help: ArgumentHelp("Inverse L2 penalty of the refinement, as scikit-learn's C: λ = 1 / (C · rows) (default: \(defaults.refineC)).", valueName: "c"))
+    @Option(name: .customLong("refine-c"), help: ArgumentHelp("Inverse L2 penalty of the refinement, as scikit-learn's C: λ = 1 / (C · rows).", valueName: "c"))
     var refineC = defaults.refineC
 
     @Option(name: .customLong("ngram-norm"), help: ArgumentHelp("Unit length for word and character n-grams together (joint) or for each family alone (per-family; default: \(defaults.features.normalization.name)).", valueName: "mode"))

@@ -22,6 +22,22 @@ import Testing
         #expect(overview.components(separatedBy: "\n\n").count >= 4)
     }
 
+    /// The argument parser appends "(default: …)" to an option with a default value; an
+    /// option whose own text also names it would say it twice.
+    @Test(arguments: ["train", "evaluate", "calibrate", "predict", "inspect", "bench", "label", "compress",
+                      "explain", "serve", "cross-validate", "doctor", "suggest", "report", "json-schema",
+                      "embeddings import", "embeddings tokenize", "embeddings check-ids"])
+    func noOptionStatesItsDefaultTwice(_ command: String) throws {
+        let help = try run(command.split(separator: " ").map(String.init) + ["--help"])
+        try #require(help.status == 0, "\(help.stderr)")
+        let options = help.stdout.components(separatedBy: "\n  -").dropFirst()
+        for option in options {
+            let flat = option.replacingOccurrences(of: "\\s+", with: " ", options: .regularExpression)
+            #expect(flat.components(separatedBy: "default:").count <= 2, "\(command): \(flat)")
+        }
+        #expect(!options.isEmpty)
+    }
+
     @Test func maxSizeErrorListsTheUnits() throws {
         try withDataDirectory { dir in
             let r = try run(["train", "\(dir)/train.csv", "-o", "\(dir)/m", "--max-size", "2XB"])
