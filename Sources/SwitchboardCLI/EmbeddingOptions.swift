@@ -94,7 +94,7 @@ struct EmbeddingOptions: ParsableArguments {
     /// and the version-4 header's extra 72 bytes.
     static func blockBytes(_ settings: SemanticSettings, labels: Int) -> Int {
         let tokenizer = settings.pack.tokenizer
-        let n = tokenizer.tokens.count, d = settings.dimensions, features = settings.pooling.featureCount(dimensions: d)
+        let n = tokenizer.tokenCount, d = settings.dimensions, features = settings.pooling.featureCount(dimensions: d)
         let vocabulary = tokenizer.tokens.reduce(0) { $0 + 4 + $1.utf8.count } + 8 * tokenizer.merges.count
             + 4 * tokenizer.specialIDs.count
         let table = (4 * n + 63) / 64 * 64 * settings.pooling.scaleBlockCount + n * d

@@ -43,14 +43,14 @@ extension SwitchboardCommand.Embeddings {
             let pack = try EmbeddingImporter.importPack(from: source)
             try pack.write(to: output)
             let summary: [String: JSON] = [
-                "name": .string(pack.name), "token_count": .number(pack.tokenizer.tokens.count),
+                "name": .string(pack.name), "token_count": .number(pack.tokenizer.tokenCount),
                 "merge_count": .number(pack.tokenizer.merges.count), "dimension_count": .number(pack.dimensions),
                 "output_bytes": .number(try Output.fileSize(output)), "checksum": .string(String(pack.checksum, radix: 16)),
                 "output": .string(output)]
             if format.json {
                 Output.printJSON(JSONVocabulary.document(summary))
             } else {
-                print("wrote \(output): \(pack.name), \(pack.tokenizer.tokens.count) tokens × \(pack.dimensions) dimensions, "
+                print("wrote \(output): \(pack.name), \(pack.tokenizer.tokenCount) tokens × \(pack.dimensions) dimensions, "
                     + "\(pack.tokenizer.merges.count) merges")
             }
         }

@@ -60,7 +60,7 @@ extension SwitchboardCommand {
         /// The semantic block: null for an n-gram-only model.
         static func semanticJSON(_ s: ModelStorage) -> JSON {
             guard let block = s.semantic else { return .null }
-            return ["dimension_count": .number(block.dimensions), "token_count": .number(block.tokenizer.tokens.count),
+            return ["dimension_count": .number(block.dimensions), "token_count": .number(block.tokenizer.tokenCount),
                     "merge_count": .number(block.tokenizer.merges.count), "weight": .number(block.weight),
                     "table_encoding": "int8", "pooling": .string(block.pooling.name),
                     "feature_count": .number(block.featureCount), "block_bytes": .number(s.sizeBreakdown.semantic)]
@@ -69,7 +69,7 @@ extension SwitchboardCommand {
         /// "n-grams", or "n-grams + semantic block (...)".
         static func featureSummary(_ s: ModelStorage) -> String {
             guard let block = s.semantic else { return "hashed n-grams only" }
-            return "hashed n-grams + semantic block (\(block.tokenizer.tokens.count) tokens × \(block.dimensions) dims, int8; \(block.pooling.name) pooling; weight \(block.weight))"
+            return "hashed n-grams + semantic block (\(block.tokenizer.tokenCount) tokens × \(block.dimensions) dims, int8; \(block.pooling.name) pooling; weight \(block.weight))"
         }
 
         /// Bytes per part of the file, with the header, labels and metadata counted together.

@@ -1,3 +1,5 @@
+import SwitchboardSupport
+
 /// Byte-level helpers shared by the CSV reader, writer and dataset loader. Everything works on
 /// UTF-8 bytes: Character-level String APIs are 25-50x slower on large files.
 package enum CSVBytes {
@@ -52,61 +54,15 @@ package enum CSVBytes {
     package static func firstInvalidUTF8Field(_ bytes: UnsafeBufferPointer<UInt8>, ends: UnsafeBufferPointer<Int>) -> Int? {
         // Fast path: the fields are all valid when their concatenation is and no field
         // starts with a continuation byte (which would mean a sequence split across fields).
-        if isValidUTF8(bytes) && ends.dropLast().allSatisfy({ $0 == bytes.count || bytes[$0] & 0xC0 != 0x80 }) {
+        if UTF8Validation.isValid(bytes) && ends.dropLast().allSatisfy({ $0 == bytes.count || bytes[$0] & 0xC0 != 0x80 }) {
             return nil
         }
         var start = 0
         for (index, end) in ends.enumerated() {
-            if !isValidUTF8(UnsafeBufferPointer(rebasing: bytes[start..<end])) { return index }
+            if !UTF8Validation.isValid(UnsafeBufferPointer(rebasing: bytes[start..<end])) { return index }
             start = end
         }
         return nil
-    }
-
-    /// True when `bytes` is well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF).
-    package static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = bytes.baseAddress else { return true }
-        let count = bytes.count
-        // 8 bytes with no high bit set are all ASCII: skip them in one test.
-        let asciiMask: UInt64 = 0x8080_8080_8080_8080
-        var i = 0
-        while i < count {
-            if i + 8 <= count {
-                let high = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) & asciiMask
-                if high == 0 {
-                    i += 8
-                    continue
-                }
-                i += high.trailingZeroBitCount >> 3  // jump to the first non-ASCII byte
-            } else if base[i] < 0x80 {
-                i += 1
-                continue
-            }
-            guard let width = sequenceWidth(base, at: i, count: count) else { return false }
-            i += width
-        }
-        return true
-    }
-
-    /// Width of the well-formed multi-byte sequence at `i`, or nil (Unicode Table 3-7).
-    @inline(__always)
-    private static func sequenceWidth(_ p: UnsafePointer<UInt8>, at i: Int, count: Int) -> Int? {
-        let width: Int
-        // Allowed range of the second byte; later bytes are always 0x80...0xBF.
-        var low: UInt8 = 0x80, high: UInt8 = 0xBF
-        switch p[i] {
-        case 0xC2...0xDF: width = 2
-        case 0xE0: width = 3; low = 0xA0  // rejects overlong 3-byte forms
-        case 0xED: width = 3; high = 0x9F  // rejects UTF-16 surrogates
-        case 0xE1...0xEF: width = 3
-        case 0xF0: width = 4; low = 0x90  // rejects overlong 4-byte forms
-        case 0xF4: width = 4; high = 0x8F  // rejects values past U+10FFFF
-        case 0xF1...0xF3: width = 4
-        default: return nil
-        }
-        guard i + width <= count, (low...high).contains(p[i + 1]) else { return nil }
-        for k in 2..<width where p[i + k] & 0xC0 != 0x80 { return nil }
-        return width
     }
 
     /// The range of `bytes` (valid UTF-8) without leading and trailing Unicode whitespace.

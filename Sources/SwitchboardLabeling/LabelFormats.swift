@@ -1,3 +1,4 @@
+import SwitchboardSupport
 import SwitchboardData
 import Foundation
 import Switchboard
@@ -207,7 +208,7 @@ final class LineInput: LabelInput {
 
     func consume(_ bytes: UnsafeBufferPointer<UInt8>, into run: LabelRun) throws {
         guard let base = bytes.baseAddress else { return }
-        let valid = CSVBytes.isValidUTF8(bytes)  // one pass for the whole window in the usual case
+        let valid = UTF8Validation.isValid(bytes)  // one pass for the whole window in the usual case
         var start = 0
         while start < bytes.count {
             let newline = memchr(base + start, Int32(CSVBytes.lf), bytes.count - start)
@@ -220,7 +221,7 @@ final class LineInput: LabelInput {
                 content = UnsafeBufferPointer(rebasing: content[(content.startIndex + 3)...])
             }
             start = lineEnd + 1
-            if !valid && !CSVBytes.isValidUTF8(content) {
+            if !valid && !UTF8Validation.isValid(content) {
                 try run.problem(line: line, "invalid UTF-8")
                 // Text under .skip: the line is answered with the unknown label, so output line
                 // N still answers input line N.

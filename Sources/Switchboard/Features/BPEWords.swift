@@ -77,20 +77,17 @@ extension BPETokenizer {
 
     /// Whether no merge joins a left token not ending in "▁" to a right token starting with
     /// "▁", and "▁" has its own token: then a segment can be merged word by word.
-    static func mergesStayInWords(tokens: [String], merges: [(left: UInt32, right: UInt32)], hasSpaceToken: Bool) -> Bool {
+    static func mergesStayInWords(_ vocabulary: TokenIndex, merges: [(left: UInt32, right: UInt32)], hasSpaceToken: Bool) -> Bool {
         guard hasSpaceToken else { return false }
         // Per token, bit 0: starts with "▁" (E2 96 81), bit 1: ends with it. Flags per token, not
         // string tests per merge, keep this to a fraction of a millisecond at model load.
-        var edges = [UInt8](repeating: 0, count: tokens.count)
-        for (id, token) in tokens.enumerated() {
-            var text = token
-            edges[id] = text.withUTF8 { u in
-                let n = u.count
-                guard n >= 3 else { return 0 }
-                let starts = u[0] == 0xE2 && u[1] == 0x96 && u[2] == 0x81
-                let ends = u[n - 3] == 0xE2 && u[n - 2] == 0x96 && u[n - 1] == 0x81
-                return (starts ? 1 : 0) | (ends ? 2 : 0)
-            }
+        var edges = [UInt8](repeating: 0, count: vocabulary.count)
+        vocabulary.forEachToken { id, u in
+            let n = u.count
+            guard n >= 3 else { return }
+            let starts = u[0] == 0xE2 && u[1] == 0x96 && u[2] == 0x81
+            let ends = u[n - 3] == 0xE2 && u[n - 2] == 0x96 && u[n - 1] == 0x81
+            edges[id] = (starts ? 1 : 0) | (ends ? 2 : 0)
         }
         for merge in merges where edges[Int(merge.right)] & 1 != 0 && edges[Int(merge.left)] & 2 == 0 { return false }
         return true

@@ -38,7 +38,7 @@ public final class TokenPooler: @unchecked Sendable {
         self.scales = scales
         self.maxScales = maxScales
         self.values = values
-        var special = [Bool](repeating: false, count: tokenizer.tokens.count)
+        var special = [Bool](repeating: false, count: tokenizer.tokenCount)
         for id in tokenizer.specialIDs { special[Int(id)] = true }
         isSpecial = special
         self.owner = owner

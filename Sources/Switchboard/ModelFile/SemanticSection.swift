@@ -1,3 +1,5 @@
+import SwitchboardSupport
+
 /// The semantic block in a model file (format version 4, flag bit 1).
 ///
 /// ## Header fields (bytes 200 ..< 224 of the version-4 header)
@@ -160,31 +162,37 @@ extension ModelFile {
         let (tokenCount, mergeCount, specialCount) = counts
         let fixed = 8 * mergeCount + 4 * specialCount
         let tokensEnd = vocabulary.upperBound - fixed
-        var tokens: [String] = []
-        tokens.reserveCapacity(tokenCount)
+        // The tokens' bytes go straight into the tokenizer's byte buffer: no `String` per token.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(tokensEnd - vocabulary.lowerBound - 4 * tokenCount)
+        var starts = [0]
+        starts.reserveCapacity(tokenCount + 1)
         var p = vocabulary.lowerBound
         for index in 0 ..< tokenCount {
             let length = try u32(p)
             guard length >= 1, length <= tokensEnd - p - 4 else { throw bad("token \(index) is empty or runs past the tokens") }
-            // `String(decoding:)` (the fast validating decoder) repairs bad bytes with U+FFFD;
-            // the token is valid exactly when decoding kept its bytes.
             guard let raw = try? reader.slice(at: p + 4, size: length) else { throw bad("token \(index) runs past the file") }
-            var token = String(decoding: raw, as: UTF8.self)
-            // Compared as two byte buffers: the generic `utf8.elementsEqual` took 2 ms of a load.
-            guard token.utf8.count == raw.count, token.withUTF8({ UnsafeRawBufferPointer($0).elementsEqual(raw) }) else {
-                throw bad("token \(index) is not valid UTF-8")
-            }
-            tokens.append(token)
+            let utf8 = raw.bindMemory(to: UInt8.self)
+            guard UTF8Validation.isValid(utf8) else { throw bad("token \(index) is not valid UTF-8") }
+            bytes.append(contentsOf: utf8)
+            starts.append(bytes.count)
             p += 4 + length
         }
         guard p == tokensEnd else { throw bad("\(tokensEnd - p) unused bytes after the last token") }
-        var merges: [(left: UInt32, right: UInt32)] = []
-        merges.reserveCapacity(mergeCount)
-        for i in 0 ..< mergeCount { merges.append((UInt32(try u32(p + 8 * i)), UInt32(try u32(p + 8 * i + 4)))) }
-        p += 8 * mergeCount
-        var specials: [UInt32] = []
-        for i in 0 ..< specialCount { specials.append(UInt32(try u32(p + 4 * i))) }
-        do { return try BPETokenizer(tokens: tokens, merges: merges, specialIDs: specials) } catch { throw bad(error.description) }
+        // Bounds-checked once for all the merges and special ids (their sizes were checked
+        // against the section's), then read in place.
+        guard let pairs = try? reader.slice(at: p, size: 8 * mergeCount),
+              let ids = try? reader.slice(at: p + 8 * mergeCount, size: 4 * specialCount) else {
+            throw bad("merges run past the file") // unreachable: the section fits in the file
+        }
+        func u32(_ raw: UnsafeRawBufferPointer, _ index: Int) -> UInt32 {
+            UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * index, as: UInt32.self))
+        }
+        let merges = (0 ..< mergeCount).map { (left: u32(pairs, 2 * $0), right: u32(pairs, 2 * $0 + 1)) }
+        let specials = (0 ..< specialCount).map { u32(ids, $0) }
+        do {
+            return try BPETokenizer(vocabulary: TokenIndex(bytes: bytes, starts: starts), merges: merges, specialIDs: specials)
+        } catch { throw bad(error.description) }
     }
 
     /// The index of the first of `count` little-endian Float32 values at byte `start` for which
@@ -230,7 +238,7 @@ public struct SemanticStorage: @unchecked Sendable {
         dimensions = parsed.dimensions
         weight = parsed.weight
         pooling = parsed.pooling
-        let tokens = parsed.tokenizer.tokens.count, scaleBlock = ModelFileLayout.aligned(4 * tokens)
+        let tokens = parsed.tokenizer.tokenCount, scaleBlock = ModelFileLayout.aligned(4 * tokens)
         tableScales = floats(parsed.table.lowerBound ..< parsed.table.lowerBound + 4 * tokens)
         let maxStart = parsed.table.lowerBound + scaleBlock
         maxScales = floats(maxStart ..< maxStart + (pooling == .meanMax ? 4 * tokens : 0))

@@ -23,7 +23,7 @@ public struct EmbeddingPack: Sendable {
     public var tokenizer: BPETokenizer
     /// Vector length.
     public var dimensions: Int
-    /// Row-major `tokenizer.tokens.count × dimensions` floats.
+    /// Row-major `tokenizer.tokenCount × dimensions` floats.
     public var vectors: [Float]
 
     /// Creates a pack; `vectors` must hold one row of `dimensions` floats per token.
@@ -51,7 +51,7 @@ public struct EmbeddingPack: Sendable {
         func append<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { body.append(contentsOf: $0) } }
         body.append(contentsOf: Self.magic)
         append(UInt32(1)); append(UInt32(0)); append(UInt64(0))
-        for n in [tokenizer.tokens.count, tokenizer.merges.count, tokenizer.specialIDs.count, dimensions,
+        for n in [tokenizer.tokenCount, tokenizer.merges.count, tokenizer.specialIDs.count, dimensions,
                   metadata.count, tokensLength] { append(UInt32(n)) }
         body.append(contentsOf: metadata)
         for token in tokenBytes { append(UInt32(token.count)); body.append(contentsOf: token) }

@@ -75,7 +75,7 @@ public struct SemanticSettings: Sendable {
     /// folded into `tableScales` only).
     func block(rowStride: Int) throws -> SemanticContents {
         let tokenizer = pack.tokenizer
-        let rows = tokenizer.tokens.count
+        let rows = tokenizer.tokenCount
         let reduced = try reduction.reduce(pack.vectors, rows: rows, dimensions: pack.dimensions, keep: dimensions)
         let (scales, values) = SemanticContents.quantizeTable(reduced, dimensions: dimensions)
         return SemanticContents(tokens: tokenizer.tokens, mergePairs: tokenizer.merges.flatMap { [$0.left, $0.right] },
