@@ -14,7 +14,7 @@ let package = Package(
     dependencies: [.package(path: "..")],
     targets: [
         // CSVParser: any bytes, whole and in chunks (the two must agree), then the dataset rules.
-        .executableTarget(name: "FuzzCSV", dependencies: [.product(name: "SwitchboardTraining", package: root)]),
+        .executableTarget(name: "FuzzCSV", dependencies: [.product(name: "SwitchboardData", package: root)]),
         // ModelFile.decode: any bytes, and the same bytes with a valid checksum (to reach the header checks).
         .executableTarget(name: "FuzzModel", dependencies: [.product(name: "Switchboard", package: root)]),
         // FeatureExtractor and prediction: any UTF-8 (or not) text under any feature configuration.

@@ -31,7 +31,9 @@ public enum InputFile {
                 throw CSVError(file: name, line: 0, message: errno == ENOENT ? "file not found" : "cannot read file: \(SystemCalls.errorText(errno))")
             }
             if (info.st_mode & S_IFMT) == S_IFDIR { throw CSVError(file: name, line: 0, message: "is a directory, not a CSV file") }
-            if (info.st_mode & S_IFMT) == S_IFREG {
+            if (info.st_mode & S_IFMT) == S_IFREG && info.st_size == 0 {
+                data = Data()  // swift-foundation's reader leaks its 4 KiB buffer on an empty file
+            } else if (info.st_mode & S_IFMT) == S_IFREG {
                 do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
                     throw CSVError(file: name, line: 0, message: "cannot read file: \(error.localizedDescription)")
                 }

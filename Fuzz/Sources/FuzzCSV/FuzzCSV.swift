@@ -1,5 +1,5 @@
 import Foundation
-import SwitchboardTraining
+import SwitchboardData
 
 /// One record copied out of the parser callback.
 struct Record: Equatable {
@@ -42,6 +42,9 @@ func check(_ condition: Bool, _ message: @autoclosure () -> String) {
 ///   (a Swift String round-trips its bytes);
 /// - record lines increase.
 /// Small limits (the first byte picks them) make the limit paths reachable with small inputs.
+/// Where each input is written for the dataset loader, which reads files (one per process).
+let datasetPath = NSTemporaryDirectory() + "/switchboard-fuzz-\(getpid()).csv"
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCSV(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     guard let data, size > 0 else { return 0 }
@@ -67,7 +70,8 @@ public func fuzzCSV(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     check(chunked == whole, "chunks of \(chunk) give \(chunked), whole input \(whole)")
     // The dataset rules on top (header, columns, empty fields, ragged rows): must not crash.
     if case .success = whole, size < 1 << 16 {
-        _ = try? CSV.parseTable(bytes: Array(bytes), file: "fuzz.csv")
+        FileManager.default.createFile(atPath: datasetPath, contents: Data(bytes))
+        _ = try? LabeledDataset.load(path: datasetPath)
     }
     return 0
 }
