@@ -185,11 +185,11 @@ extension ModelFile {
               let ids = try? reader.slice(at: p + 8 * mergeCount, size: 4 * specialCount) else {
             throw bad("merges run past the file") // unreachable: the section fits in the file
         }
-        func u32(_ raw: UnsafeRawBufferPointer, _ index: Int) -> UInt32 {
+        func word(_ raw: UnsafeRawBufferPointer, _ index: Int) -> UInt32 {
             UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * index, as: UInt32.self))
         }
-        let merges = (0 ..< mergeCount).map { (left: u32(pairs, 2 * $0), right: u32(pairs, 2 * $0 + 1)) }
-        let specials = (0 ..< specialCount).map { u32(ids, $0) }
+        let merges = (0 ..< mergeCount).map { (left: word(pairs, 2 * $0), right: word(pairs, 2 * $0 + 1)) }
+        let specials = (0 ..< specialCount).map { word(ids, $0) }
         do {
             return try BPETokenizer(vocabulary: TokenIndex(bytes: bytes, starts: starts), merges: merges, specialIDs: specials)
         } catch { throw bad(error.description) }
