@@ -95,7 +95,7 @@ struct EmbeddingOptions: ParsableArguments {
     static func blockBytes(_ settings: SemanticSettings, labels: Int) -> Int {
         let tokenizer = settings.pack.tokenizer
         let n = tokenizer.tokenCount, d = settings.dimensions, features = settings.pooling.featureCount(dimensions: d)
-        let vocabulary = tokenizer.tokens.reduce(0) { $0 + 4 + $1.utf8.count } + 8 * tokenizer.merges.count
+        let vocabulary = 4 * n + tokenizer.tokenByteCount + 8 * tokenizer.merges.count
             + 4 * tokenizer.specialIDs.count
         let table = (4 * n + 63) / 64 * 64 * settings.pooling.scaleBlockCount + n * d
         return vocabulary + table + features * ModelContents.rowStride(forLabels: labels) * 4 + 3 * 64 + 72

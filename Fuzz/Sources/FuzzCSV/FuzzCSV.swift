@@ -34,6 +34,9 @@ func check(_ condition: Bool, _ message: @autoclosure () -> String) {
     if !condition { fatalError(message()) }
 }
 
+/// Where each input is written for the dataset loader, which reads files (one per process).
+let datasetPath = NSTemporaryDirectory() + "/switchboard-fuzz-\(getpid()).csv"
+
 /// libFuzzer entry point. Properties checked (a violation traps, which libFuzzer reports):
 /// - parsing never crashes, and every error is a `CSVError` with a line ≥ 1;
 /// - feeding the bytes in chunks of 1, 2, 3 or 7 bytes gives exactly the records, or exactly
@@ -42,9 +45,6 @@ func check(_ condition: Bool, _ message: @autoclosure () -> String) {
 ///   (a Swift String round-trips its bytes);
 /// - record lines increase.
 /// Small limits (the first byte picks them) make the limit paths reachable with small inputs.
-/// Where each input is written for the dataset loader, which reads files (one per process).
-let datasetPath = NSTemporaryDirectory() + "/switchboard-fuzz-\(getpid()).csv"
-
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCSV(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     guard let data, size > 0 else { return 0 }

@@ -40,6 +40,8 @@ public struct BPETokenizer: Sendable {
     public var tokens: [String] { vocabulary.tokens }
     /// The number of tokens: one more than the largest id.
     public var tokenCount: Int { vocabulary.count }
+    /// The UTF-8 bytes of all the tokens together, without building `tokens`.
+    package var tokenByteCount: Int { vocabulary.byteCount }
     /// The merges in rank order, as (left id, right id).
     public let merges: [(left: UInt32, right: UInt32)]
     /// Ids of the special tokens matched literally in the raw text (never normalized or merged).

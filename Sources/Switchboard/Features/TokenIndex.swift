@@ -63,6 +63,8 @@ struct TokenIndex: Sendable {
 
     /// The number of tokens.
     var count: Int { starts.count - 1 }
+    /// The UTF-8 bytes of all the tokens together.
+    var byteCount: Int { bytes.count }
 
     /// Token `id`'s text. `id` must be in range.
     func token(_ id: Int) -> String {
